@@ -1,0 +1,59 @@
+"""Start, move and stop the clocks on a case; the sweep escalates the ones that run out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Clock
+from policy.schema import Policy
+from tasks.deadlines import calendar_for
+from tasks.ladder import next_escalation_at
+
+
+def start_clock(
+    session: Session, policy: Policy, *, process: str, case_number: str, name: str,
+    owner: str, due_at: datetime, round: int = 1,
+) -> Clock:
+    """The clock ``name`` of a case for a round; an existing one is returned unchanged."""
+    existing = get_clock(session, case_number, name, round)
+    if existing is not None:
+        return existing
+    clock = Clock(
+        process=process, case_number=case_number, name=name, round=round, owner_key=owner,
+        due_at=due_at, escalation_level=0,
+        next_escalation_at=_first_rung(policy, due_at),
+    )
+    session.add(clock)
+    session.flush()
+    return clock
+
+
+def get_clock(session: Session, case_number: str, name: str, round: int = 1) -> Clock | None:
+    return session.scalar(
+        select(Clock).where(Clock.case_number == case_number, Clock.name == name,
+                            Clock.round == round)
+    )
+
+
+def meet_clock(clock: Clock, at: datetime) -> None:
+    if clock.met_at is None:
+        clock.met_at = at
+        clock.next_escalation_at = None
+
+
+def move_clock(clock: Clock, policy: Policy, due_at: datetime) -> None:
+    """A new due time (a special case granted 7 working days); the ladder restarts from it."""
+    clock.due_at = due_at
+    if clock.met_at is None:
+        calendar = calendar_for(policy.calendar)
+        clock.next_escalation_at = next_escalation_at(
+            due_at, clock.escalation_level, policy.complaint.escalation, calendar
+        )
+
+
+def _first_rung(policy: Policy, due_at: datetime) -> datetime | None:
+    return next_escalation_at(due_at, 0, policy.complaint.escalation,
+                              calendar_for(policy.calendar))

@@ -1,0 +1,407 @@
+"""The steps of 酒廠客戶投訴管理制度 (000 D2) on one complaint, as plain functions.
+
+Each step is one transaction and is idempotent: a flow run that is resumed re-runs from the
+top, and every step finds its work already done and changes nothing, sends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ApprovalTask, ArchiveRecord, Complaint, ComplaintStatus, ScoreEntry
+from models.db import session_scope
+from policy.schema import ApprovalStep, Policy
+from tasks import events
+from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
+from tasks.classify import classify
+from tasks.clocks import get_clock, meet_clock, move_clock, start_clock
+from tasks.deadlines import calendar_for, now
+from tasks.intake import PROCESS
+from tasks.notify import notify_customer, notify_person
+from tasks.people import resolve_assignee, superior_chain
+from tasks.route import route
+
+TRIAGE = "triage"
+CUSTOMER_FEEDBACK = "customer_feedback"
+
+
+def get(session: Session, number: str) -> Complaint:
+    complaint = session.scalar(select(Complaint).where(Complaint.number == number))
+    if complaint is None:
+        raise LookupError(f"complaint {number} does not exist")
+    return complaint
+
+
+def message_context(complaint: Complaint, policy: Policy) -> dict:
+    category = policy.complaint.category(complaint.category) if complaint.category else None
+    department = (policy.organisation.department(complaint.department_key)
+                  if complaint.department_key else None)
+    handler = (policy.organisation.person(complaint.handler_key)
+               if complaint.handler_key else None)
+    return {"complaint": complaint, "category": category, "department": department,
+            "handler": handler, "policy": policy}
+
+
+# --- 登記 / 分類: register and classify (§2, §3) ---------------------------------------
+
+def classify_complaint(policy: Policy, number: str, flow_run_id: str | None = None) -> str | None:
+    """Classify by the policy's keywords. A match registers the complaint; no match sends it
+    to 營銷辦管理部 for classification by hand. Returns the category, or None."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        if flow_run_id and complaint.flow_run_id is None:
+            complaint.flow_run_id = flow_run_id
+        if complaint.category is not None or complaint.status != ComplaintStatus.RECEIVED:
+            return complaint.category
+        category = classify(complaint.content, policy.complaint.categories)
+        if category is None:
+            complaint.status = ComplaintStatus.TRIAGE
+            events.record(session, PROCESS, number, "triage_needed", "kefu")
+            return None
+        _register(session, complaint, category, "kefu")
+        return category
+
+
+def _register(session: Session, complaint: Complaint, category: str, by: str) -> None:
+    moment = now()
+    complaint.category = category
+    complaint.classified_by = by
+    complaint.registered_at = complaint.registered_at or moment
+    complaint.status = ComplaintStatus.HANDLING
+    clock = get_clock(session, complaint.number, "register", 1)
+    if clock is not None:
+        meet_clock(clock, moment)
+    events.record(session, PROCESS, complaint.number, "classified", by, category=category,
+                  round=complaint.round)
+
+
+def request_triage(policy: Policy, number: str, flow_run_id: str | None) -> int:
+    """營銷辦管理部 picks the category by hand; its clock is the 24 h registration clock."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        registrar = resolve_assignee(policy.complaint.triage_assignee, policy)
+        clock = start_clock(
+            session, policy, process=PROCESS, case_number=number, name="register",
+            owner=registrar, round=complaint.round,
+            due_at=calendar_for(policy.calendar).add(now(), policy.complaint.deadlines.registration),
+        )
+        task = request_approval(session, policy, ApprovalRequest(
+            process=PROCESS, case_number=number, step=TRIAGE, round=complaint.round,
+            label="人工分類投訴", assignee=registrar, due_at=clock.due_at,
+            decisions=("approve", "reject"), clock_name="register",
+            choices={"category": [c.key for c in policy.complaint.categories]},
+            context=message_context(complaint, policy),
+        ), flow_run_id)
+        return task.id
+
+
+def apply_triage(policy: Policy, number: str, task_id: int) -> str:
+    """approve + category → registered and routed; reject → not a complaint we handle: the
+    customer is still answered (件件有落實，事事有回復). Returns "classified" or "rejected"."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        task = session.get(ApprovalTask, task_id)
+        if complaint.status != ComplaintStatus.TRIAGE:
+            return "rejected" if complaint.upheld is False else "classified"
+        if task.decision == "approve":
+            _register(session, complaint, task.decision_data["category"], task.decided_by)
+            return "classified"
+        complaint.upheld = False
+        complaint.resolution = task.comment or ""
+        complaint.registered_at = complaint.registered_at or now()
+        _finish_handling(session, policy, complaint, task.decided_by)
+        return "rejected"
+
+
+# --- 轉交責任部門: route to the responsible department (§3.1–3.4) ------------------------
+
+def route_complaint(policy: Policy, number: str) -> dict:
+    """Set department, handler and procedure; charge the complaint's point (§7); tell the
+    handler's superior when the category says so (§3.1)."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        tz = ZoneInfo(policy.calendar.timezone)
+        decided = route(complaint.category, policy, complaint.content, complaint.shipped_on,
+                        complaint.received_at.astimezone(tz).date())
+        procedure = decided.procedure
+        if decided.return_assessment:
+            procedure = f"{procedure}\n{decided.return_assessment}"
+        already = complaint.department_key == decided.department and complaint.procedure
+        complaint.department_key = decided.department
+        complaint.handler_key = decided.handler
+        complaint.procedure = procedure
+        clock = get_clock(session, number, "handling", complaint.round)
+        if clock is not None and clock.met_at is None:
+            clock.owner_key = decided.handler
+        _charge_point(session, policy, complaint)
+        if not already:
+            events.record(session, PROCESS, number, "routed", "kefu", category=decided.category,
+                          department=decided.department, handler=decided.handler,
+                          round=complaint.round, return_assessment=decided.return_assessment)
+        if decided.notify_superior:
+            for superior in superior_chain(decided.handler, policy.organisation)[:1]:
+                notify_person(
+                    session, policy, key=f"{number}:routed:{complaint.round}:superior",
+                    process=PROCESS, case_number=number, event="superior_informed",
+                    person_key=superior, context=message_context(complaint, policy))
+        return {"category": decided.category, "department": decided.department,
+                "handler": decided.handler}
+
+
+def _charge_point(session: Session, policy: Policy, complaint: Complaint) -> None:
+    """000 D2 §7: 投訴一次扣一分 — once per complaint, against the responsible department."""
+    exists = session.scalar(select(ScoreEntry.id).where(
+        ScoreEntry.case_number == complaint.number, ScoreEntry.reason == "complaint"))
+    if exists:
+        return
+    session.add(ScoreEntry(
+        case_number=complaint.number, department_key=complaint.department_key,
+        person_key=complaint.handler_key, points=policy.complaint.scoring.points_per_complaint,
+        reason="complaint", at=now()))
+
+
+# --- 答復客戶: reply to the customer within 24 h (§2.1, §2.2) ---------------------------
+
+def reply_to_customer(policy: Policy, number: str) -> bool:
+    """Tell the customer who handles the complaint and by when (§3.1: 三個工作日). Once."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        if complaint.replied_at is not None:
+            return False
+        handling = get_clock(session, number, "handling", complaint.round)
+        category = policy.complaint.category(complaint.category)
+        promise = (calendar_for(policy.calendar).add(complaint.received_at,
+                                                     category.customer_promise)
+                   if category.customer_promise else handling.due_at if handling else None)
+        notify_customer(session, policy, key=f"{number}:reply", process=PROCESS,
+                        case_number=number, event="complaint_reply", customer=complaint.customer,
+                        context={**message_context(complaint, policy), "promise": promise})
+        moment = now()
+        complaint.replied_at = moment
+        clock = get_clock(session, number, "reply", 1)
+        if clock is not None:
+            meet_clock(clock, moment)
+        events.record(session, PROCESS, number, "customer_replied", "kefu", promise=promise)
+        return True
+
+
+# --- 處理: the handling chain (§3) ------------------------------------------------------
+
+def request_handling_step(policy: Policy, number: str, step: ApprovalStep,
+                          flow_run_id: str | None) -> int:
+    """Ask the step's assignee for a decision. A step without its own ``due`` runs on the
+    case's handling clock (3 working days; 7 for a special case)."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        assignee = resolve_assignee(step.assignee, policy, complaint.handler_key)
+        if step.due is None:
+            clock = get_clock(session, number, "handling", complaint.round)
+            due_at, clock_name = clock.due_at, "handling"
+        else:
+            due_at = calendar_for(policy.calendar).add(now(), step.due)
+            clock_name = None
+        task = request_approval(session, policy, ApprovalRequest(
+            process=PROCESS, case_number=number, step=step.key, round=complaint.round,
+            label=step.label, assignee=assignee, due_at=due_at,
+            decisions=tuple(step.decisions), clock_name=clock_name,
+            context=message_context(complaint, policy),
+        ), flow_run_id)
+        return task.id
+
+
+def apply_handling_decision(policy: Policy, number: str, task_id: int, last_step: bool) -> str:
+    """What the decision means for the case: "next" step, "handled", "restart" the chain, or
+    back to "triage"."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        task = session.get(ApprovalTask, task_id)
+        step = next(s for s in policy.complaint.handling_steps if s.key == task.step)
+        if complaint.round != task.round:  # already applied on an earlier run
+            return "restart"
+        if complaint.status != ComplaintStatus.HANDLING:
+            return "handled"
+        if task.decision == "approve":
+            if not last_step:
+                return "next"
+            complaint.upheld = True
+            _criticise(session, policy, complaint, task)
+            complaint.resolution = task.comment or ""
+            _finish_handling(session, policy, complaint, task.decided_by)
+            return "handled"
+        outcome = step.on_reject if task.decision == "reject" else step.on_send_back
+        if outcome == "close":
+            complaint.upheld = False
+            complaint.resolution = task.comment or ""
+            _finish_handling(session, policy, complaint, task.decided_by)
+            return "handled"
+        _new_round(session, policy, complaint, reason=f"{task.step}:{task.decision}",
+                   back_to_triage=outcome == "triage", keep_due=True)
+        return "triage" if outcome == "triage" else "restart"
+
+
+def _criticise(session: Session, policy: Policy, complaint: Complaint, task: ApprovalTask) -> None:
+    """§3.3: 營管辦對被投訴的當事人進行通報批評，並將處罰和批評的結果反饋給客戶."""
+    if not policy.complaint.category(complaint.category).public_criticism:
+        return
+    events.record(session, PROCESS, complaint.number, "public_criticism", task.decided_by,
+                  person=task.decision_data.get("person"), penalty=task.comment)
+
+
+def _finish_handling(session: Session, policy: Policy, complaint: Complaint, by: str) -> None:
+    """Handling is over: the feedback clock (§4.1: 24 h) starts."""
+    moment = now()
+    complaint.handled_at = moment
+    complaint.status = ComplaintStatus.FEEDBACK
+    clock = get_clock(session, complaint.number, "handling", complaint.round)
+    if clock is not None:
+        meet_clock(clock, moment)
+    start_clock(session, policy, process=PROCESS, case_number=complaint.number, name="feedback",
+                owner=resolve_assignee(policy.complaint.feedback_officer, policy),
+                round=complaint.round,
+                due_at=calendar_for(policy.calendar).add(moment, policy.complaint.deadlines.feedback))
+    events.record(session, PROCESS, complaint.number, "handled", by, upheld=complaint.upheld,
+                  resolution=complaint.resolution, round=complaint.round)
+
+
+def _new_round(session: Session, policy: Policy, complaint: Complaint, *, reason: str,
+               back_to_triage: bool, keep_due: bool) -> None:
+    old = get_clock(session, complaint.number, "handling", complaint.round)
+    cancel_open_tasks(session, complaint.number, reason)
+    if old is not None:
+        meet_clock(old, now())
+    complaint.round += 1
+    calendar = calendar_for(policy.calendar)
+    due = (old.due_at if keep_due and old is not None
+           else calendar.add(now(), policy.complaint.deadlines.handling))
+    if complaint.special and not keep_due:
+        due = calendar.add(now(), policy.complaint.deadlines.handling_special)
+    start_clock(session, policy, process=PROCESS, case_number=complaint.number, name="handling",
+                owner=complaint.handler_key or resolve_assignee(policy.complaint.triage_assignee,
+                                                                policy),
+                round=complaint.round, due_at=due)
+    complaint.handled_at = None
+    complaint.feedback_sent_at = None
+    complaint.upheld = None
+    if back_to_triage:
+        complaint.category = None
+        complaint.department_key = None
+        complaint.handler_key = None
+        complaint.procedure = None
+        complaint.status = ComplaintStatus.TRIAGE
+    else:
+        complaint.status = ComplaintStatus.HANDLING
+    events.record(session, PROCESS, complaint.number, "new_round", "kefu", reason=reason,
+                  round=complaint.round, back_to_triage=back_to_triage)
+
+
+def mark_special(policy: Policy, number: str, actor: str, reason: str) -> datetime:
+    """§3: a special case may take 7 working days from receipt instead of 3."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        if complaint.status not in (ComplaintStatus.RECEIVED, ComplaintStatus.TRIAGE,
+                                    ComplaintStatus.HANDLING):
+            raise ValueError(f"complaint {number} is {complaint.status}; handling is over")
+        due = calendar_for(policy.calendar).add(complaint.received_at,
+                                                policy.complaint.deadlines.handling_special)
+        complaint.special = True
+        clock = get_clock(session, number, "handling", complaint.round)
+        move_clock(clock, policy, due)
+        for task in session.scalars(select(ApprovalTask).where(
+                ApprovalTask.clock_id == clock.id, ApprovalTask.status == "pending")):
+            task.due_at = due
+        events.record(session, PROCESS, number, "marked_special", actor, reason=reason,
+                      handling_due_at=due)
+        return due
+
+
+# --- 反饋: the 客戶處理反饋單 within 24 h, and the customer's opinion (§4.1) -------------
+
+def send_feedback_form(policy: Policy, number: str) -> bool:
+    with session_scope() as session:
+        complaint = get(session, number)
+        if complaint.feedback_sent_at is not None:
+            return False
+        criticism = session.scalars(select(events.CaseEvent).where(
+            events.CaseEvent.case_number == number, events.CaseEvent.kind == "public_criticism"
+        ).order_by(events.CaseEvent.id.desc())).first()
+        notify_customer(session, policy, key=f"{number}:feedback_form:{complaint.round}",
+                        process=PROCESS, case_number=number, event="feedback_form",
+                        customer=complaint.customer,
+                        context={**message_context(complaint, policy),
+                                 "criticism": criticism.detail if criticism else None})
+        moment = now()
+        complaint.feedback_sent_at = moment
+        clock = get_clock(session, number, "feedback", complaint.round)
+        if clock is not None:
+            meet_clock(clock, moment)
+        events.record(session, PROCESS, number, "feedback_form_sent", "kefu",
+                      round=complaint.round)
+        return True
+
+
+def request_customer_opinion(policy: Policy, number: str, flow_run_id: str | None) -> int:
+    """營管辦 records whether the customer is satisfied (approve) or not (reject)."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        officer = resolve_assignee(policy.complaint.feedback_officer, policy)
+        due = calendar_for(policy.calendar).add(complaint.feedback_sent_at or now(),
+                                                policy.complaint.deadlines.customer_reply)
+        task = request_approval(session, policy, ApprovalRequest(
+            process=PROCESS, case_number=number, step=CUSTOMER_FEEDBACK, round=complaint.round,
+            label="記錄客戶對處理結果的意見（同意=滿意，駁回=不滿意）", assignee=officer,
+            due_at=due, decisions=("approve", "reject"),
+            context=message_context(complaint, policy),
+        ), flow_run_id)
+        return task.id
+
+
+def apply_customer_opinion(policy: Policy, number: str, task_id: int) -> str:
+    """Satisfied → "closed". Not satisfied → handling reopens for a new round: "reopened"."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        task = session.get(ApprovalTask, task_id)
+        if complaint.round != task.round or complaint.status != ComplaintStatus.FEEDBACK:
+            return "closed" if complaint.closed_at else "reopened"
+        if task.decision == "approve":
+            complaint.satisfied = True
+            complaint.closed_at = now()
+            events.record(session, PROCESS, number, "customer_satisfied", task.decided_by,
+                          comment=task.comment)
+            return "closed"
+        complaint.satisfied = False
+        events.record(session, PROCESS, number, "customer_not_satisfied", task.decided_by,
+                      comment=task.comment)
+        _new_round(session, policy, complaint, reason="customer not satisfied",
+                   back_to_triage=complaint.category is None, keep_due=False)
+        return "reopened"
+
+
+# --- 歸檔: archive (§4.2) ---------------------------------------------------------------
+
+def archive_complaint(policy: Policy, number: str) -> ArchiveRecord:
+    """Kept one year; important cases long-term (retention_until NULL)."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        record = session.scalar(select(ArchiveRecord).where(ArchiveRecord.case_number == number))
+        if record is not None:
+            return record
+        moment = now()
+        retention = policy.complaint.retention
+        span = retention.important if complaint.important else retention.normal
+        until = None if span is None else calendar_for(policy.calendar).add(moment, span)
+        record = ArchiveRecord(
+            process=PROCESS, case_number=number, important=complaint.important,
+            archived_at=moment, retention_until=until,
+            summary={"category": complaint.category, "department": complaint.department_key,
+                     "upheld": complaint.upheld, "satisfied": complaint.satisfied,
+                     "rounds": complaint.round},
+        )
+        session.add(record)
+        complaint.status = ComplaintStatus.ARCHIVED
+        complaint.closed_at = complaint.closed_at or moment
+        events.record(session, PROCESS, number, "archived", "kefu", retention_until=until)
+        return record

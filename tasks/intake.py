@@ -1,0 +1,149 @@
+"""Intake (受理): check a complaint, give it a number, store it, start its clocks.
+
+000 D2 §2: every channel registers within 24 h (登記) and answers the customer within 24 h
+(答復/回復確認); handling may take 3 working days from receipt (§3).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import Complaint, ComplaintStatus, Customer
+from models.db import session_scope
+from policy.schema import Policy
+from tasks import events
+from tasks.clocks import start_clock
+from tasks.deadlines import calendar_for, now
+from tasks.people import resolve_assignee
+
+PROCESS = "complaint"
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_CONTENT = 5000
+
+
+class IntakeError(ValueError):
+    """A complaint that cannot be accepted; ``field`` names the bad input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"--{field.replace('_', '-')}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    """The 客戶投訴表: who complains, how, and about what."""
+
+    channel: str
+    customer: str
+    phone: str
+    content: str
+    address: str | None = None
+    email: str | None = None
+    shipped_on: date | None = None
+    important: bool = False
+
+
+def parse_complaint(
+    policy: Policy, *, channel: str, customer: str, phone: str, content: str,
+    address: str | None = None, email: str | None = None, shipped_on: str | None = None,
+    important: bool = False, today: date | None = None,
+) -> ComplaintInput:
+    """Check every field; the first bad one raises IntakeError naming it."""
+    if channel not in policy.complaint.channels:
+        raise IntakeError("channel", f"{channel!r} is not one of {', '.join(policy.complaint.channels)}")
+    if not (customer or "").strip():
+        raise IntakeError("customer", "the customer's name is required")
+    if not (phone or "").strip():
+        raise IntakeError("phone", "the customer's phone number is required")
+    if not _PHONE.match(phone.strip()):
+        raise IntakeError("phone", f"{phone!r} is not a phone number (digits, spaces, - and +)")
+    if not (content or "").strip():
+        raise IntakeError("content", "the complaint's content is empty")
+    if len(content) > MAX_CONTENT:
+        raise IntakeError("content", f"longer than {MAX_CONTENT} characters")
+    if email is not None and not _EMAIL.match(email.strip()):
+        raise IntakeError("email", f"{email!r} is not an e-mail address")
+    shipped: date | None = None
+    if shipped_on:
+        try:
+            shipped = date.fromisoformat(shipped_on)
+        except ValueError:
+            raise IntakeError("shipped_on", f"{shipped_on!r} is not a date (YYYY-MM-DD)") from None
+        if today is not None and shipped > today:
+            raise IntakeError("shipped_on", f"{shipped_on} is in the future")
+    return ComplaintInput(
+        channel=channel, customer=customer.strip(), phone=phone.strip(), content=content.strip(),
+        address=(address or "").strip() or None, email=email.strip() if email else None,
+        shipped_on=shipped, important=important,
+    )
+
+
+def file_complaint(policy: Policy, complaint: ComplaintInput) -> Complaint:
+    """Store the complaint with a new number and start the register, reply and handling
+    clocks, in one transaction. Retries the number when a concurrent filing took it."""
+    for _ in range(5):
+        try:
+            with session_scope() as session:
+                return _insert(session, policy, complaint)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a complaint number after 5 tries")
+
+
+def _insert(session: Session, policy: Policy, data: ComplaintInput) -> Complaint:
+    received = now()
+    tz = ZoneInfo(policy.calendar.timezone)
+    customer = _customer(session, data, received)
+    number = next_number(session, policy, received.astimezone(tz).year)
+    complaint = Complaint(
+        number=number, policy_name=policy.name, channel=data.channel, customer=customer,
+        content=data.content, shipped_on=data.shipped_on, important=data.important,
+        status=ComplaintStatus.RECEIVED, received_at=received, round=1,
+    )
+    session.add(complaint)
+    session.flush()
+    events.record(session, PROCESS, number, "received", "kefu", channel=data.channel,
+                  customer=customer.name, important=data.important)
+    start_case_clocks(session, policy, complaint)
+    return complaint
+
+
+def _customer(session: Session, data: ComplaintInput, at: datetime) -> Customer:
+    customer = session.scalar(
+        select(Customer).where(Customer.name == data.customer, Customer.phone == data.phone)
+    )
+    if customer is None:
+        customer = Customer(name=data.customer, phone=data.phone, created_at=at)
+        session.add(customer)
+    customer.address = data.address or customer.address
+    customer.email = data.email or customer.email
+    return customer
+
+
+def next_number(session: Session, policy: Policy, year: int) -> str:
+    """``TS-2026-000123``: the prefix, the year received, a sequence within the year."""
+    prefix = f"{policy.complaint.number_prefix}-{year}-"
+    last = session.scalar(select(func.max(Complaint.number)).where(Complaint.number.like(prefix + "%")))
+    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{sequence:06d}"
+
+
+def start_case_clocks(session: Session, policy: Policy, complaint: Complaint) -> None:
+    """Register and reply within 24 h, handling within 3 working days (§2, §3), all from the
+    moment the complaint was received; 營銷辦管理部 owns them until the case is routed."""
+    deadlines = policy.complaint.deadlines
+    calendar = calendar_for(policy.calendar)
+    registrar = resolve_assignee(policy.complaint.triage_assignee, policy)
+    received = complaint.received_at
+    for name, span in (("register", deadlines.registration), ("reply", deadlines.reply),
+                       ("handling", deadlines.handling)):
+        start_clock(session, policy, process=PROCESS, case_number=complaint.number, name=name,
+                    owner=registrar, due_at=calendar.add(received, span))

@@ -1,0 +1,163 @@
+"""The one notifier: write a message to the outbox with the change that causes it, then send.
+
+Every message is rendered from a template (notifications/templates). The outbox row's
+idempotency key makes a repeated step (a resumed or re-run flow) a no-op, so nobody is told
+the same thing twice; sending retries with backoff until it succeeds.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import Customer, Notification
+from models.db import session_scope
+from notifications.render import render
+from notifications.send import deliver
+from policy.schema import Policy
+from tasks.deadlines import now
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(minutes=1)
+# A row claimed for sending longer ago than this belongs to a sender that died.
+STALE_CLAIM = timedelta(minutes=5)
+
+
+def mail_url(policy: Policy) -> str | None:
+    return os.environ.get("KEFU_MAIL_URL") or policy.channels.mail
+
+
+def person_addresses(person_key: str, policy: Policy) -> list[str]:
+    person = policy.organisation.person(person_key)
+    urls = list(person.apprise)
+    base = mail_url(policy)
+    if person.email and base:
+        urls.insert(0, _with_recipient(base, person.email))
+    return urls
+
+
+def customer_addresses(customer: Customer, policy: Policy) -> list[str]:
+    base = mail_url(policy)
+    if customer.email and base:
+        return [_with_recipient(base, customer.email)]
+    if policy.channels.customer_sms:
+        return [policy.channels.customer_sms.format(phone=customer.phone)]
+    return []
+
+
+def _with_recipient(url: str, address: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}to={address}"
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    process: str,
+    case_number: str,
+    event: str,
+    recipient: str,
+    addresses: list[str],
+    locale: str,
+    context: dict,
+) -> Notification | None:
+    """Put one message in the outbox. Returns None when a message with this key exists."""
+    if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
+        return None
+    title, body = render(event, locale, context)
+    row = Notification(
+        idempotency_key=key, process=process, case_number=case_number, template=event,
+        locale=locale, recipient=recipient,
+        channel=addresses[0].split("://")[0] if addresses else "none",
+        address="\n".join(addresses) or None, title=title, body=body,
+        status="pending" if addresses else "no_channel",
+        last_error=None if addresses else "no address for this recipient in the policy",
+        created_at=now(), next_attempt_at=now(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None  # a concurrent writer enqueued the same key first
+    return row
+
+
+def notify_person(
+    session: Session, policy: Policy, *, key: str, process: str, case_number: str, event: str,
+    person_key: str, context: dict,
+) -> Notification | None:
+    person = policy.organisation.person(person_key)
+    return enqueue(
+        session, key=f"{key}:{person_key}", process=process, case_number=case_number,
+        event=event, recipient=person_key, addresses=person_addresses(person_key, policy),
+        locale=person.locale or policy.locale,
+        context={**context, "recipient": person, "tz": policy.calendar.timezone},
+    )
+
+
+def notify_customer(
+    session: Session, policy: Policy, *, key: str, process: str, case_number: str, event: str,
+    customer: Customer, context: dict,
+) -> Notification | None:
+    return enqueue(
+        session, key=f"{key}:customer", process=process, case_number=case_number, event=event,
+        recipient="customer", addresses=customer_addresses(customer, policy),
+        locale=policy.locale,
+        context={**context, "customer": customer, "tz": policy.calendar.timezone},
+    )
+
+
+def dispatch_pending(
+    *, case_number: str | None = None, ignore_backoff: bool = False, limit: int = 200
+) -> dict[str, int]:
+    """Send what is due in the outbox. Each row is claimed before sending, so two senders
+    never deliver the same row; a failure is retried later with doubling backoff."""
+    moment = now()
+    counts = {"sent": 0, "failed": 0}
+    with session_scope() as session:
+        query = select(Notification.id).where(_sendable(moment), Notification.attempts < MAX_ATTEMPTS)
+        if not ignore_backoff:
+            query = query.where(Notification.next_attempt_at <= moment)
+        if case_number:
+            query = query.where(Notification.case_number == case_number)
+        ids = list(session.scalars(query.order_by(Notification.id).limit(limit)))
+    for row_id in ids:
+        outcome = _send_one(row_id)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def _sendable(moment: datetime):
+    """Rows waiting to be sent, and rows whose sender died while sending them."""
+    return or_(
+        Notification.status.in_(("pending", "failed")),
+        (Notification.status == "sending") & (Notification.next_attempt_at <= moment - STALE_CLAIM),
+    )
+
+
+def _send_one(row_id: int) -> str | None:
+    with session_scope() as session:
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, _sendable(now()))
+            .values(status="sending", next_attempt_at=now())
+        ).rowcount
+        row = session.get(Notification, row_id) if claimed else None
+        if row is None:
+            return None
+        urls, title, body, attempts = row.address.split("\n"), row.title, row.body, row.attempts
+    error = deliver(urls, title, body)
+    with session_scope() as session:
+        row = session.get(Notification, row_id)
+        row.attempts = attempts + 1
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", now(), None
+            return "sent"
+        row.status, row.last_error = "failed", error
+        row.next_attempt_at = now() + FIRST_RETRY * (2 ** attempts)
+        return "failed"
