@@ -2,9 +2,8 @@
 
 from logging.config import fileConfig
 
-from alembic import context
-
 import models
+from alembic import context
 from models.db import database_url, engine
 
 config = context.config

@@ -64,6 +64,8 @@ def _resolve_extends(path: Path, data: dict, seen: tuple[Path, ...]) -> dict:
     parent_name = data.pop("extends", None)
     if parent_name is None:
         return data
+    if not isinstance(parent_name, str):
+        raise PolicyError(f"{path}: extends: expected a file name, got {parent_name!r}")
     parent_path = (path.parent / parent_name).resolve()
     if parent_path in seen:
         raise PolicyError(f"{path}: extends: {parent_name} makes a cycle")
@@ -71,6 +73,10 @@ def _resolve_extends(path: Path, data: dict, seen: tuple[Path, ...]) -> dict:
         parent = yaml.safe_load(parent_path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyError(f"{path}: extends: cannot read {parent_path} ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{parent_path}: not valid YAML: {exc}") from exc
+    if not isinstance(parent, dict):
+        raise PolicyError(f"{parent_path}: expected a mapping at the top level")
     parent = _resolve_extends(parent_path, parent, seen + (parent_path,))
     return _merge(parent, data)
 

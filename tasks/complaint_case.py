@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import ApprovalTask, ArchiveRecord, Complaint, ComplaintStatus, ScoreEntry
+from models import (
+    ApprovalTask,
+    ArchiveRecord,
+    CaseEvent,
+    Complaint,
+    ComplaintStatus,
+    ScoreEntry,
+)
 from models.db import session_scope
 from policy.schema import ApprovalStep, Policy
 from tasks import events
@@ -173,10 +180,13 @@ def reply_to_customer(policy: Policy, number: str) -> bool:
         if complaint.replied_at is not None:
             return False
         handling = get_clock(session, number, "handling", complaint.round)
-        category = policy.complaint.category(complaint.category)
-        promise = (calendar_for(policy.calendar).add(complaint.received_at,
-                                                     category.customer_promise)
-                   if category.customer_promise else handling.due_at if handling else None)
+        category = policy.complaint.category(complaint.category) if complaint.category else None
+        promise = None
+        if category and category.customer_promise:
+            promise = calendar_for(policy.calendar).add(complaint.received_at,
+                                                        category.customer_promise)
+        elif category and handling:
+            promise = handling.due_at
         notify_customer(session, policy, key=f"{number}:reply", process=PROCESS,
                         case_number=number, event="complaint_reply", customer=complaint.customer,
                         context={**message_context(complaint, policy), "promise": promise})
@@ -325,9 +335,9 @@ def send_feedback_form(policy: Policy, number: str) -> bool:
         complaint = get(session, number)
         if complaint.feedback_sent_at is not None:
             return False
-        criticism = session.scalars(select(events.CaseEvent).where(
-            events.CaseEvent.case_number == number, events.CaseEvent.kind == "public_criticism"
-        ).order_by(events.CaseEvent.id.desc())).first()
+        criticism = session.scalars(select(CaseEvent).where(
+            CaseEvent.case_number == number, CaseEvent.kind == "public_criticism"
+        ).order_by(CaseEvent.id.desc())).first()
         notify_customer(session, policy, key=f"{number}:feedback_form:{complaint.round}",
                         process=PROCESS, case_number=number, event="feedback_form",
                         customer=complaint.customer,

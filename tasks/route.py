@@ -40,6 +40,10 @@ def assess_return(
     mould = any(word.casefold() in text for word in rule.mould_keywords)
     if mould and shipped_on is not None:
         age = (received_on - shipped_on).days
+        if age < 0:
+            return ReturnAssessment(
+                "investigate", f"出庫日期 {shipped_on} 晚於收到投訴日期 {received_on}，請核對銷售出庫審核表"
+            )
         if 0 <= age <= rule.unconditional_return_days:
             return ReturnAssessment(
                 "unconditional",

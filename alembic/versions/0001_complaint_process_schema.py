@@ -2,20 +2,20 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:23:23.954484
+Create Date: 2026-11-23 09:30:27.520952
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
 
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0001'
-down_revision: Union[str, Sequence[str], None] = None
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -26,8 +26,8 @@ def upgrade() -> None:
     sa.Column('process', sa.String(length=32), nullable=False),
     sa.Column('case_number', sa.String(length=32), nullable=False),
     sa.Column('important', sa.Boolean(), nullable=False),
-    sa.Column('archived_at', models.base.UTCDateTime(), nullable=False),
-    sa.Column('retention_until', models.base.UTCDateTime(), nullable=True),
+    sa.Column('archived_at', sa.DateTime(), nullable=False),
+    sa.Column('retention_until', sa.DateTime(), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_archive_records')),
     sa.UniqueConstraint('case_number', name=op.f('uq_archive_records_case_number'))
@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=48), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events'))
     )
     with op.batch_alter_table('case_events', schema=None) as batch_op:
@@ -55,10 +55,10 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('owner_key', sa.String(length=64), nullable=False),
-    sa.Column('due_at', models.base.UTCDateTime(), nullable=False),
-    sa.Column('met_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('met_at', sa.DateTime(), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
-    sa.Column('next_escalation_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_escalation_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clocks')),
     sa.UniqueConstraint('case_number', 'name', 'round', name=op.f('uq_clocks_case_number'))
     )
@@ -73,7 +73,7 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=256), nullable=True),
     sa.Column('email', sa.String(length=256), nullable=True),
     sa.Column('grade', sa.String(length=8), nullable=True),
-    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
     sa.UniqueConstraint('name', 'phone', name=op.f('uq_customers_name'))
     )
@@ -98,9 +98,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('next_attempt_at', models.base.UTCDateTime(), nullable=True),
-    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_notifications_idempotency_key'))
     )
@@ -115,7 +115,7 @@ def upgrade() -> None:
     sa.Column('person_key', sa.String(length=64), nullable=True),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=64), nullable=False),
-    sa.Column('at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_score_entries')),
     sa.UniqueConstraint('case_number', 'reason', name=op.f('uq_score_entries_case_number'))
     )
@@ -131,15 +131,18 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=128), nullable=False),
     sa.Column('assignee_key', sa.String(length=64), nullable=False),
     sa.Column('allowed_decisions', sa.JSON(), nullable=False),
-    sa.Column('due_at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('decision', sa.String(length=16), nullable=True),
     sa.Column('decided_by', sa.String(length=64), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('decision_data', sa.JSON(), nullable=False),
-    sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
-    sa.Column('decided_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('choices', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
     sa.Column('wakeups', sa.Integer(), nullable=False),
+    sa.Column('flow_run_id', sa.String(length=64), nullable=True),
+    sa.Column('woken_at', sa.DateTime(), nullable=True),
     sa.Column('clock_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['clock_id'], ['clocks.id'], name=op.f('fk_approval_tasks_clock_id_clocks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_approval_tasks')),
@@ -148,6 +151,7 @@ def upgrade() -> None:
     with op.batch_alter_table('approval_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_approval_tasks_assignee_status', ['assignee_key', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_approval_tasks_case_number'), ['case_number'], unique=False)
+        batch_op.create_index('ix_approval_tasks_status_woken_at', ['status', 'woken_at'], unique=False)
 
     op.create_table('complaints',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -169,12 +173,12 @@ def upgrade() -> None:
     sa.Column('resolution', sa.Text(), nullable=True),
     sa.Column('upheld', sa.Boolean(), nullable=True),
     sa.Column('satisfied', sa.Boolean(), nullable=True),
-    sa.Column('received_at', models.base.UTCDateTime(), nullable=False),
-    sa.Column('registered_at', models.base.UTCDateTime(), nullable=True),
-    sa.Column('replied_at', models.base.UTCDateTime(), nullable=True),
-    sa.Column('handled_at', models.base.UTCDateTime(), nullable=True),
-    sa.Column('feedback_sent_at', models.base.UTCDateTime(), nullable=True),
-    sa.Column('closed_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('registered_at', sa.DateTime(), nullable=True),
+    sa.Column('replied_at', sa.DateTime(), nullable=True),
+    sa.Column('handled_at', sa.DateTime(), nullable=True),
+    sa.Column('feedback_sent_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('flow_run_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_complaints_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints')),
@@ -189,7 +193,7 @@ def upgrade() -> None:
     sa.Column('case_number', sa.String(length=32), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('notified', sa.JSON(), nullable=False),
-    sa.Column('at', models.base.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['clock_id'], ['clocks.id'], name=op.f('fk_escalations_clock_id_clocks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalations')),
     sa.UniqueConstraint('clock_id', 'level', name=op.f('uq_escalations_clock_id'))
@@ -224,6 +228,7 @@ def downgrade() -> None:
 
     op.drop_table('complaints')
     with op.batch_alter_table('approval_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_approval_tasks_status_woken_at')
         batch_op.drop_index(batch_op.f('ix_approval_tasks_case_number'))
         batch_op.drop_index('ix_approval_tasks_assignee_status')
 

@@ -1,0 +1,91 @@
+"""Wait for a human decision without holding a process: the one waiting mechanism.
+
+The flow run suspends (``suspend_flow_run``): its process exits and the run shows as
+Suspended on the dashboard with a decision form. When a decision arrives — from the CLI,
+the inbox, or that Prefect UI form — it is recorded in kefu's database first, then the run is
+resumed; Prefect re-runs the flow from the top, every earlier step finds its work done, and
+this function returns the recorded decision.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.flow_runs import asuspend_flow_run
+from prefect.input import RunInput
+from prefect.runtime import flow_run
+
+from models import ApprovalStatus, ApprovalTask
+from models.db import session_scope
+from policy.load import load_policy
+from runtime.runs import pause_key
+from tasks import events
+from tasks.approvals import ApprovalError, decide
+from tasks.deadlines import now
+
+
+class DecisionInput(RunInput):
+    """The decision form shown on a suspended run in the Prefect UI."""
+
+    decided_by: str
+    decision: Literal["approve", "reject", "send_back"]
+    comment: str = ""
+    category: str | None = None
+    person: str | None = None
+
+
+@task(name="check-decision", cache_policy=NO_CACHE, persist_result=False)
+def check_decision(task_id: int) -> tuple[bool, int]:
+    """(decided?, wakeups). A decided task is marked consumed so nobody wakes the run for it."""
+    with session_scope() as session:
+        approval = session.get(ApprovalTask, task_id)
+        decided = approval.status == ApprovalStatus.DECIDED
+        if decided and approval.woken_at is None:
+            approval.woken_at = now()
+        return decided, approval.wakeups
+
+
+@task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False)
+def take_form_input(task_id: int, form: dict | None) -> bool:
+    """Record a decision typed into the Prefect UI form, through the same checks as the CLI.
+    Returns whether the task is now decided; otherwise the run waits again."""
+    policy = load_policy()
+    with session_scope() as session:
+        approval = session.get(ApprovalTask, task_id)
+        if approval.status == ApprovalStatus.DECIDED:
+            return True
+        if form:
+            try:
+                with session.begin_nested():
+                    data = {k: form.get(k) for k in ("category", "person") if form.get(k)}
+                    decide(session, policy, task_id, actor=form["decided_by"],
+                           decision=form["decision"], comment=form.get("comment") or None,
+                           data=data, via="prefect-ui")
+                return True
+            except ApprovalError as refused:
+                events.record(session, approval.process, approval.case_number,
+                              "decision_refused", str(form.get("decided_by")),
+                              task_id=task_id, reason=str(refused), via="prefect-ui")
+        approval.wakeups += 1
+        return False
+
+
+async def await_decision(task_id: int) -> None:
+    """Return once approval task ``task_id`` is decided, suspending the run until then."""
+    while True:
+        decided, wakeups = check_decision(task_id)
+        if decided:
+            return
+        form = await asuspend_flow_run(
+            wait_for_input=DecisionInput, key=pause_key(task_id, wakeups), timeout=None,
+        )
+        # Reached only on the re-run after a resume.
+        if take_form_input(task_id, form.model_dump() if form is not None else None):
+            check_decision(task_id)
+            return
+
+
+def current_run_id() -> str | None:
+    return flow_run.get_id()

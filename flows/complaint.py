@@ -1,0 +1,152 @@
+"""酒廠客戶投訴管理制度 (000 D2) as a flow: one run per complaint.
+
+register → classify (or 營銷辦管理部 classifies by hand) → route to the responsible
+department → reply to the customer → handling decision(s) → 客戶處理反饋單 → the customer's
+opinion (not satisfied: handle again) → archive.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, tags, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+
+from flows.await_decision import await_decision, current_run_id
+from policy.load import load_policy
+from tasks import complaint_case as case
+from tasks.case_card import case_card_markdown
+from tasks.notify import dispatch_pending
+
+step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
+
+
+@step(name="classify")
+def classify(number: str) -> str | None:
+    return case.classify_complaint(load_policy(), number, current_run_id())
+
+
+@step(name="ask-triage")
+def ask_triage(number: str) -> int:
+    return case.request_triage(load_policy(), number, current_run_id())
+
+
+@step(name="apply-triage")
+def apply_triage(number: str, task_id: int) -> str:
+    return case.apply_triage(load_policy(), number, task_id)
+
+
+@step(name="route")
+def route(number: str) -> dict:
+    return case.route_complaint(load_policy(), number)
+
+
+@step(name="reply-to-customer")
+def reply_to_customer(number: str) -> bool:
+    return case.reply_to_customer(load_policy(), number)
+
+
+@step(name="ask-handling-decision")
+def ask_handling_decision(number: str, step_key: str) -> int:
+    policy = load_policy()
+    chosen = next(s for s in policy.complaint.handling_steps if s.key == step_key)
+    return case.request_handling_step(policy, number, chosen, current_run_id())
+
+
+@step(name="apply-handling-decision")
+def apply_handling_decision(number: str, task_id: int, last_step: bool) -> str:
+    return case.apply_handling_decision(load_policy(), number, task_id, last_step)
+
+
+@step(name="send-feedback-form")
+def send_feedback_form(number: str) -> bool:
+    return case.send_feedback_form(load_policy(), number)
+
+
+@step(name="ask-customer-opinion")
+def ask_customer_opinion(number: str) -> int:
+    return case.request_customer_opinion(load_policy(), number, current_run_id())
+
+
+@step(name="apply-customer-opinion")
+def apply_customer_opinion(number: str, task_id: int) -> str:
+    return case.apply_customer_opinion(load_policy(), number, task_id)
+
+
+@step(name="archive")
+def archive(number: str) -> None:
+    case.archive_complaint(load_policy(), number)
+
+
+@step(name="send-notifications")
+def send_notifications(number: str) -> dict[str, int]:
+    return dispatch_pending(case_number=number)
+
+
+async def publish(number: str, routed: dict | None = None) -> None:
+    """The case card as an artifact, and the run's name and tags after the case."""
+    await acreate_markdown_artifact(
+        key=f"complaint-{number.lower()}", markdown=case_card_markdown(number),
+        description=f"投訴 {number}",
+    )
+    run_id = current_run_id()
+    if routed and run_id:
+        async with get_client() as client:
+            await client.update_flow_run(
+                run_id, name=f"complaint {number} {routed['category']}",
+                tags=["process:complaint", f"category:{routed['category']}",
+                      f"department:{routed['department']}"],
+            )
+
+
+async def handle(number: str) -> str:
+    """The handling chain of the policy (one step in 000 D2; quality lead then manager in
+    001 Doc13). Returns "handled", "triage" or "restart"."""
+    steps = load_policy().complaint.handling_steps
+    for index, chosen in enumerate(steps):
+        task_id = ask_handling_decision(number, chosen.key)
+        send_notifications(number)
+        await await_decision(task_id)
+        outcome = apply_handling_decision(number, task_id, index == len(steps) - 1)
+        if outcome != "next":
+            return outcome
+    return "handled"
+
+
+async def register_and_handle(number: str) -> None:
+    """Until handling is over: classify (by hand when no rule matches), route, reply to the
+    customer, and run the handling chain; a send-back starts over."""
+    while True:
+        if classify(number) is None:
+            task_id = ask_triage(number)
+            send_notifications(number)
+            await publish(number)
+            await await_decision(task_id)
+            if apply_triage(number, task_id) == "rejected":
+                reply_to_customer(number)
+                return
+        routed = route(number)
+        reply_to_customer(number)
+        send_notifications(number)
+        await publish(number, routed)
+        if await handle(number) == "handled":
+            return
+
+
+@flow(name="complaint", flow_run_name="complaint {number}", persist_result=False)
+async def complaint_flow(number: str) -> str:
+    """One complaint from registration to archive (000 D2 §2–§4)."""
+    with tags("process:complaint"):
+        while True:
+            await register_and_handle(number)
+            send_feedback_form(number)
+            task_id = ask_customer_opinion(number)
+            send_notifications(number)
+            await publish(number)
+            await await_decision(task_id)
+            if apply_customer_opinion(number, task_id) == "closed":
+                break
+        archive(number)
+        send_notifications(number)
+        await publish(number)
+        return "archived"

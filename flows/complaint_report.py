@@ -1,0 +1,21 @@
+"""The weekly / monthly complaint statistics as a scheduled flow (prefect.yaml)."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import acreate_table_artifact
+
+from policy.load import load_policy
+from tasks.report import complaint_report as build_report
+from tasks.report import report_rows
+
+
+@flow(name="complaint-report", persist_result=False)
+async def complaint_report(period: str = "weekly") -> dict:
+    report = build_report(load_policy(), period)
+    await acreate_table_artifact(
+        key=f"complaint-report-{period}",
+        table=[{"section": s, "key": k, "value": v} for s, k, v in report_rows(report)],
+        description=f"投訴統計 {report['from'][:10]} – {report['to'][:10]}",
+    )
+    return report

@@ -1,0 +1,136 @@
+"""Flow runs of cases: start one per complaint, wake it when a decision arrives, and
+reconcile after an outage. Our database is the source of truth; Prefect is told afterwards,
+so nothing is lost when Prefect is unreachable at the moment of a filing or a decision."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from uuid import UUID
+
+from sqlalchemy import select
+
+from models import ApprovalStatus, ApprovalTask, Complaint
+from models.db import session_scope
+from runtime.settings import configure
+from tasks.deadlines import now
+
+configure()
+
+from prefect.deployments import run_deployment  # noqa: E402
+from prefect.exceptions import ObjectNotFound  # noqa: E402
+from prefect.flow_runs import NotPausedError  # noqa: E402
+
+log = logging.getLogger("kefu.runs")
+COMPLAINT_DEPLOYMENT = "complaint/complaint"
+
+
+class PrefectUnavailable(RuntimeError):
+    """The Prefect server did not answer; the change is stored and will be applied later."""
+
+
+def start_complaint_run(number: str) -> str:
+    """Create the complaint's flow run (named after the case) and remember its id."""
+    try:
+        run = run_deployment(
+            COMPLAINT_DEPLOYMENT, parameters={"number": number}, timeout=0,
+            flow_run_name=f"complaint {number}", tags=["process:complaint"],
+        )
+    except ObjectNotFound:
+        raise PrefectUnavailable(
+            f"deployment {COMPLAINT_DEPLOYMENT!r} is not registered: start `kefu worker`"
+        ) from None
+    except Exception as exc:  # httpx errors, server down
+        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    with session_scope() as session:
+        complaint = session.scalar(select(Complaint).where(Complaint.number == number))
+        complaint.flow_run_id = str(run.id)
+    return str(run.id)
+
+
+def pause_key(task_id: int, wakeups: int) -> str:
+    """The pause key of a flow run waiting on a task; the flow and the waker agree on it."""
+    return f"approval-{task_id}-{wakeups}"
+
+
+def wake_task(task_id: int, patience: float = 5.0) -> str:
+    """Resume the flow run waiting on a decided task.
+
+    Only a run paused on *this* task's key is resumed. A run still on its way to suspending
+    (it looked just before the decision was written) is retried for ``patience`` seconds;
+    after that the task stays un-woken and :func:`reconcile` tries again later.
+    """
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        if task.status != ApprovalStatus.DECIDED or task.woken_at is not None:
+            return "nothing to wake"
+        if not task.flow_run_id:
+            return "no flow run yet"
+        run_id = UUID(task.flow_run_id)
+        run_input = {"decided_by": task.decided_by, "decision": task.decision,
+                     "comment": task.comment or "", **task.decision_data}
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            outcome = asyncio.run(_resume_if_waiting_on(run_id, task_id, run_input))
+        except PrefectUnavailable:
+            raise
+        except Exception as exc:
+            raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+        if outcome != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    if outcome != "running":
+        with session_scope() as session:
+            session.get(ApprovalTask, task_id).woken_at = now()
+    return outcome
+
+
+async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> str:
+    from prefect import get_client
+
+    async with get_client() as client:
+        run = await client.read_flow_run(run_id)
+        state = run.state
+        if state is None or state.type.value in {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}:
+            return "finished"
+        if state.type.value != "PAUSED":
+            return "running"
+        key = state.state_details.pause_key or ""
+        if not key.startswith(f"approval-{task_id}-"):
+            return "waiting on another step"
+        try:
+            await client.resume_flow_run(run_id, run_input=run_input)
+        except NotPausedError:
+            return "running"
+        return "resumed"
+
+
+def reconcile(progress=lambda message: None) -> dict[str, int]:
+    """Apply what Prefect missed: start runs for cases filed while it was down, and wake runs
+    whose decision was taken while it (or the worker) was down."""
+    counts = {"started": 0, "woken": 0, "failed": 0}
+    with session_scope() as session:
+        unstarted = list(session.scalars(
+            select(Complaint.number).where(Complaint.flow_run_id.is_(None),
+                                           Complaint.status != "archived")))
+        unwoken = list(session.scalars(
+            select(ApprovalTask.id).where(ApprovalTask.status == ApprovalStatus.DECIDED,
+                                          ApprovalTask.woken_at.is_(None))))
+    for number in unstarted:
+        try:
+            start_complaint_run(number)
+            counts["started"] += 1
+            progress(f"started the flow run of {number}")
+        except PrefectUnavailable as exc:
+            counts["failed"] += 1
+            log.warning("cannot start %s: %s", number, exc)
+    for task_id in unwoken:
+        try:
+            wake_task(task_id, patience=0)
+            counts["woken"] += 1
+        except PrefectUnavailable as exc:
+            counts["failed"] += 1
+            log.warning("cannot wake task %s: %s", task_id, exc)
+    return counts

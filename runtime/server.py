@@ -1,0 +1,82 @@
+"""Start, check and stop the local Prefect server (SQLite) kefu uses by default."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from models.db import data_dir
+from runtime.settings import api_url, configure
+
+
+class ServerError(RuntimeError):
+    """The Prefect server did not come up; the message says where its log is."""
+
+
+def is_up(url: str | None = None, timeout: float = 1.0) -> bool:
+    try:
+        return httpx.get(f"{url or api_url()}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _files() -> tuple[Path, Path]:
+    folder = data_dir() / "prefect"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "server.pid", folder / "server.log"
+
+
+def start(wait: float = 120.0, progress=print) -> str:
+    """Start ``prefect server start`` in the background unless one already answers."""
+    configure()
+    url = api_url()
+    if is_up(url):
+        return url
+    parsed = urlparse(url)
+    pid_file, log_file = _files()
+    progress(f"Starting the Prefect server at {parsed.scheme}://{parsed.netloc} "
+             f"(log: {log_file}) …")
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", parsed.hostname,
+             "--port", str(parsed.port or 4200)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env=os.environ.copy(),
+        )
+    pid_file.write_text(str(process.pid))
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if is_up(url):
+            return url
+        if process.poll() is not None:
+            raise ServerError(f"the Prefect server exited with {process.returncode}; see {log_file}")
+        time.sleep(0.5)
+    raise ServerError(f"the Prefect server did not answer within {wait:.0f} s; see {log_file}")
+
+
+def stop() -> bool:
+    """Stop the server this data directory started; False when none was running."""
+    pid_file, _ = _files()
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    pid_file.unlink()
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    for _ in range(40):
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.25)
+    os.killpg(pid, signal.SIGKILL)
+    return True

@@ -1,0 +1,110 @@
+"""What a complaint looks like to people: the JSON of ``kefu complaint show`` and the case
+card published on the Prefect dashboard."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from models import ApprovalTask, CaseEvent, Clock, Escalation, Notification, ScoreEntry
+from models.db import session_scope
+from policy.load import load_policy
+from tasks.approvals import task_view
+from tasks.complaint_case import get
+
+CLOCKS = ("register", "reply", "handling", "feedback")
+
+
+def complaint_view(number: str) -> dict:
+    with session_scope() as session:
+        complaint = get(session, number)
+        clocks = session.scalars(select(Clock).where(Clock.case_number == number)
+                                 .order_by(Clock.round, Clock.id)).all()
+        latest = {c.name: c for c in clocks}  # the current round's clock wins
+        approvals = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
+                                    .order_by(ApprovalTask.id)).all()
+        history = session.scalars(select(CaseEvent).where(CaseEvent.case_number == number)
+                                  .order_by(CaseEvent.id)).all()
+        messages = session.scalars(select(Notification).where(Notification.case_number == number)
+                                   .order_by(Notification.id)).all()
+        escalations = session.scalars(select(Escalation).where(Escalation.case_number == number)
+                                      .order_by(Escalation.id)).all()
+        points = session.scalar(select(func.coalesce(func.sum(ScoreEntry.points), 0))
+                                .where(ScoreEntry.case_number == number))
+        customer = complaint.customer
+        return {
+            "number": complaint.number, "status": complaint.status, "policy": complaint.policy_name,
+            "channel": complaint.channel, "category": complaint.category,
+            "department": complaint.department_key, "handler": complaint.handler_key,
+            "customer": {"name": customer.name, "phone": customer.phone,
+                         "address": customer.address, "email": customer.email},
+            "content": complaint.content, "important": complaint.important,
+            "special": complaint.special, "round": complaint.round,
+            "procedure": complaint.procedure, "resolution": complaint.resolution,
+            "upheld": complaint.upheld, "satisfied": complaint.satisfied,
+            "received_at": complaint.received_at.isoformat(),
+            "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
+            "flow_run_id": complaint.flow_run_id,
+            "due": {name: _iso(latest[name].due_at) if name in latest else None for name in CLOCKS},
+            "clocks": [{"name": c.name, "round": c.round, "owner": c.owner_key,
+                        "due_at": _iso(c.due_at), "met_at": _iso(c.met_at),
+                        "escalation_level": c.escalation_level} for c in clocks],
+            "approvals": [task_view(t) for t in approvals],
+            "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, **e.detail}
+                       for e in history],
+            "notifications": [{"id": n.id, "template": n.template, "recipient": n.recipient,
+                               "channel": n.channel, "status": n.status, "attempts": n.attempts,
+                               "title": n.title, "sent_at": _iso(n.sent_at)} for n in messages],
+            "escalations": [{"level": e.level, "notified": e.notified, "at": _iso(e.at)}
+                            for e in escalations],
+            "points": points,
+        }
+
+
+def _iso(moment) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def case_card_markdown(number: str) -> str:
+    """The 客戶投訴表 as a Markdown card: customer, content, route, clocks, decisions, story."""
+    view = complaint_view(number)
+    tz = ZoneInfo(load_policy().calendar.timezone)
+
+    def local(value: str | None) -> str:
+        if not value:
+            return "—"
+        from datetime import datetime
+        return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+    c = view["customer"]
+    lines = [
+        f"# 投訴 {view['number']} · {view['status']}",
+        "",
+        f"**客戶** {c['name']} · {c['phone']} · {c['address'] or '—'}  ",
+        f"**渠道** {view['channel']} · **收到** {local(view['received_at'])}"
+        f"{' · **重要**' if view['important'] else ''}{' · **特殊**' if view['special'] else ''}",
+        "",
+        f"> {view['content']}",
+        "",
+        f"**分類** {view['category'] or '待人工分類'} · **責任部門** {view['department'] or '—'}"
+        f" · **處理人** {view['handler'] or '—'} · **扣分** {view['points']}",
+        "",
+        "| 時限 | 輪次 | 負責人 | 到期 | 完成 | 升級 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for clock in view["clocks"]:
+        late = clock["met_at"] is None and clock["escalation_level"] > 0
+        lines.append(
+            f"| {clock['name']} | {clock['round']} | {clock['owner']} | {local(clock['due_at'])} | "
+            f"{local(clock['met_at'])} | {clock['escalation_level']}{' ⚠' if late else ''} |")
+    lines += ["", "| 審批 | 處理人 | 到期 | 決定 | 意見 |", "|---|---|---|---|---|"]
+    for task in view["approvals"]:
+        decision = f"{task['decision']} ({task['decided_by']})" if task["decision"] else task["status"]
+        lines.append(f"| #{task['id']} {task['label']} | {task['assignee']} | "
+                     f"{local(task['due_at'])} | {decision} | {task['comment'] or ''} |")
+    lines += ["", "## 經過", ""]
+    lines += [f"- {local(e['at'])} **{e['kind']}** ({e['actor']})" for e in view["events"]]
+    if view["resolution"]:
+        lines += ["", f"**處理結果** {view['resolution']}"]
+    return "\n".join(lines)

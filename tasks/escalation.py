@@ -1,0 +1,80 @@
+"""The escalation sweep: find clocks that ran out, notify the next rung, once each.
+
+Overdue never fails anything: the case keeps waiting, and more people are told.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import ApprovalStatus, ApprovalTask, Clock, Escalation
+from models.db import session_scope
+from policy.schema import Policy
+from tasks import events
+from tasks.deadlines import calendar_for, now
+from tasks.ladder import next_escalation_at, rungs_reached
+from tasks.notify import notify_person
+from tasks.people import escalation_targets
+
+BATCH = 500
+
+
+def overdue_clocks(session: Session, moment: datetime, limit: int = BATCH) -> list[int]:
+    """Ids of clocks whose next rung is due: one range scan on ix_clocks_next_escalation_at,
+    so the cost grows with the overdue clocks, not with the open ones."""
+    return list(session.scalars(
+        select(Clock.id).where(Clock.next_escalation_at <= moment)
+        .order_by(Clock.next_escalation_at).limit(limit)))
+
+
+def sweep(policy: Policy, moment: datetime | None = None) -> list[dict]:
+    """Escalate every overdue clock by the rungs it has reached. Each clock in its own
+    transaction; a rung already recorded (unique clock+level) is never sent again."""
+    moment = moment or now()
+    with session_scope() as session:
+        ids = overdue_clocks(session, moment)
+    done: list[dict] = []
+    for clock_id in ids:
+        try:
+            with session_scope() as session:
+                done += escalate_clock(session, policy, clock_id, moment)
+        except IntegrityError:
+            continue  # a concurrent sweep recorded this rung first
+    return done
+
+
+def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: datetime) -> list[dict]:
+    clock = session.get(Clock, clock_id, with_for_update=True)
+    if clock is None or clock.met_at is not None or clock.next_escalation_at is None:
+        return []
+    ladder = policy.complaint.escalation
+    calendar = calendar_for(policy.calendar)
+    task = session.scalar(select(ApprovalTask).where(
+        ApprovalTask.clock_id == clock.id, ApprovalTask.status == ApprovalStatus.PENDING))
+    done = []
+    for rung in rungs_reached(clock.due_at, clock.escalation_level, moment, ladder, calendar):
+        targets = escalation_targets(rung.notify, clock.owner_key, policy)
+        session.add(Escalation(clock_id=clock.id, case_number=clock.case_number,
+                               level=rung.level, notified=targets, at=moment))
+        session.flush()
+        for person in targets:
+            notify_person(
+                session, policy, key=f"{clock.case_number}:escalation:{clock.id}:{rung.level}",
+                process=clock.process, case_number=clock.case_number, event="escalation",
+                person_key=person,
+                context={"case_number": clock.case_number, "clock_name": clock.name,
+                         "due_at": clock.due_at, "level": rung.level,
+                         "owner": policy.organisation.person(clock.owner_key), "task": task})
+        events.record(session, clock.process, clock.case_number, "escalated", "sweep",
+                      clock=clock.name, round=clock.round, level=rung.level, notified=targets,
+                      due_at=clock.due_at)
+        clock.escalation_level = rung.level
+        done.append({"case": clock.case_number, "clock": clock.name, "level": rung.level,
+                     "notified": targets})
+    clock.next_escalation_at = next_escalation_at(clock.due_at, clock.escalation_level, ladder,
+                                                  calendar)
+    return done

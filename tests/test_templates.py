@@ -1,0 +1,206 @@
+"""Every message a person or customer receives renders in both locales from its template."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from models import Complaint, Customer
+from notifications.render import LOCALES, TEMPLATES, events, render
+from policy.load import load_policy
+
+TZ = "Asia/Shanghai"
+NUMBER = "TS-2026-0042"
+# 2026-12-02 10:00 UTC = 18:00 Shanghai: close of business, three working days after receipt.
+DUE = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+DUE_LOCAL = "2026-12-02 18:00"
+RECEIVED = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+RECEIVED_LOCAL = "2026-11-27 16:00"
+
+EVENTS = ("approval_requested", "superior_informed", "complaint_reply", "feedback_form",
+          "escalation")
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy()
+
+
+def _complaint(**overrides) -> Complaint:
+    values = dict(
+        number=NUMBER, policy_name="distillery-d2", channel="phone",
+        content="酒的口感有異味，包裝破損", received_at=RECEIVED, resolution=None, upheld=None,
+        procedure=None, important=False,
+    )
+    values.update(overrides)
+    return Complaint(**values)
+
+
+def _customer() -> Customer:
+    return Customer(name="李先生", phone="13800000000", created_at=RECEIVED)
+
+
+def _task(**overrides) -> SimpleNamespace:
+    values = dict(id=17, label="投訴處理", step="handling", due_at=DUE, round=1,
+                  allowed_decisions=["approve", "reject", "send_back"])
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+def _case(policy, *, routed: bool = True, **complaint) -> dict:
+    org = policy.organisation
+    return {
+        "complaint": _complaint(**complaint),
+        "category": policy.complaint.category("quality") if routed else None,
+        "department": org.department("quality") if routed else None,
+        "handler": org.person("chen.qe") if routed else None,
+        "policy": policy,
+        "tz": TZ,
+    }
+
+
+def _contexts(policy, routed: bool) -> dict[str, dict]:
+    org = policy.organisation
+    case = _case(policy, routed=routed)
+    return {
+        "approval_requested": {
+            **case, "task": _task(), "recipient": org.person("chen.qe"),
+            "link": "kefu approvals decide 17 --as chen.qe --decision approve",
+        },
+        "superior_informed": {**case, "recipient": org.person("liu.quality")},
+        "complaint_reply": {**case, "promise": DUE if routed else None,
+                            "customer": _customer()},
+        "feedback_form": {
+            **_case(policy, routed=routed, resolution="更換同批次產品兩箱", upheld=True),
+            "criticism": None, "customer": _customer(),
+        },
+        "escalation": {
+            "case_number": NUMBER, "clock_name": "handling", "due_at": DUE, "level": 2,
+            "owner": org.person("chen.qe"), "task": _task() if routed else None,
+            "recipient": org.person("wang.gm"), "tz": TZ,
+        },
+    }
+
+
+def _assert_clean(title: str, body: str) -> None:
+    for text in (title, body):
+        assert "{{" not in text and "{%" not in text
+        assert "None" not in text
+        assert text.strip()
+
+
+def test_every_event_has_a_template_in_both_locales():
+    assert set(EVENTS) <= events()
+    for event in EVENTS:
+        for locale in LOCALES:
+            assert (TEMPLATES / f"{event}.{locale}.j2").exists()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("routed", [True, False], ids=["routed", "unrouted"])
+@pytest.mark.parametrize("event", EVENTS)
+def test_message_names_the_case_and_leaves_nothing_unfilled(policy, event, locale, routed):
+    title, body = render(event, locale, _contexts(policy, routed)[event])
+    assert NUMBER in title
+    assert NUMBER in body
+    _assert_clean(title, body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_approval_request_gives_due_time_in_shanghai_and_how_to_decide(policy, locale):
+    title, body = render("approval_requested", locale,
+                         _contexts(policy, routed=True)["approval_requested"])
+    assert DUE_LOCAL in title
+    assert DUE_LOCAL in body
+    assert "kefu approvals decide 17" in body
+    assert "投訴處理" in title
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_approval_request_names_a_later_round(policy, locale):
+    context = {**_contexts(policy, routed=True)["approval_requested"], "task": _task(round=2)}
+    _, body = render("approval_requested", locale, context)
+    assert "2" in body and ("第2輪" in body or "round 2" in body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_customer_reply_promises_an_answer_by_the_due_time(policy, locale):
+    title, body = render("complaint_reply", locale,
+                         _contexts(policy, routed=True)["complaint_reply"])
+    assert DUE_LOCAL in body
+    assert RECEIVED_LOCAL in body
+    assert "陳工" in body
+
+
+def test_customer_reply_is_in_traditional_chinese(policy):
+    _, body = render("complaint_reply", "zh-CN", _contexts(policy, routed=True)["complaint_reply"])
+    assert "質量部" in body
+    assert "李先生" in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_superior_is_told_who_handles_the_unanswered_complaint(policy, locale):
+    _, body = render("superior_informed", locale,
+                     _contexts(policy, routed=True)["superior_informed"])
+    assert "陳工" in body
+    assert RECEIVED_LOCAL in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_feedback_form_tells_the_customer_the_result(policy, locale):
+    _, body = render("feedback_form", locale, _contexts(policy, routed=True)["feedback_form"])
+    assert "更換同批次產品兩箱" in body
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_feedback_form_tells_the_customer_the_penalty_of_a_public_criticism(policy, locale):
+    context = {
+        **_contexts(policy, routed=True)["feedback_form"],
+        "criticism": {"person": "吳專員", "penalty": "罰款200元"},
+    }
+    title, body = render("feedback_form", locale, context)
+    assert "罰款200元" in body
+    assert "吳專員" in body
+    _assert_clean(title, body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_feedback_form_with_criticism_but_no_named_person(policy, locale):
+    context = {
+        **_contexts(policy, routed=True)["feedback_form"],
+        "criticism": {"person": None, "penalty": None},
+    }
+    title, body = render("feedback_form", locale, context)
+    _assert_clean(title, body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("upheld", [True, False, None])
+def test_feedback_form_renders_whatever_the_finding(policy, locale, upheld):
+    context = {**_contexts(policy, routed=True)["feedback_form"],
+               "complaint": _complaint(upheld=upheld)}
+    title, body = render("feedback_form", locale, context)
+    _assert_clean(title, body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("clock_name", ["register", "reply", "handling", "feedback",
+                                        "approval:quality_review"])
+def test_escalation_names_the_owner_level_and_due_time(policy, locale, clock_name):
+    context = {**_contexts(policy, routed=False)["escalation"], "clock_name": clock_name}
+    title, body = render("escalation", locale, context)
+    assert NUMBER in title
+    assert DUE_LOCAL in body
+    assert "陳工" in title
+    assert "2" in title
+    _assert_clean(title, body)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_escalation_of_an_approval_names_the_task(policy, locale):
+    title, body = render("escalation", locale, _contexts(policy, routed=True)["escalation"])
+    assert "投訴處理" in body
+    assert "17" in body
+    _assert_clean(title, body)
