@@ -54,6 +54,17 @@ class Period(StrEnum):
     monthly = "monthly"
 
 
+@app.callback()
+def check_environment() -> None:
+    """A bad KEFU_NOW is refused before any command runs."""
+    from tasks.deadlines import now
+
+    try:
+        now()
+    except ClockError as exc:
+        fail(str(exc))
+
+
 def fail(message: str, code: int = 2) -> None:
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)

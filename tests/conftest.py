@@ -1,0 +1,222 @@
+"""Fixtures: a real local Prefect server, a real SMTP server (aiosmtpd), a real database
+(SQLite, and PostgreSQL from KEFU_TEST_POSTGRES_URL), and the real ``kefu`` CLI and worker
+run as subprocesses, as a user runs them."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+KEFU = [sys.executable, "-m", "cli.main"]
+POSTGRES_URL = os.environ.get("KEFU_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 60.0, every: float = 0.25, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+# --- SMTP ----------------------------------------------------------------------------------
+
+@dataclass
+class Mailbox:
+    port: int
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        body = message.get_body(("plain", "html"))
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(message["subject"]),
+                              "body": body.get_content() if body else ""})
+        return "250 OK"
+
+    def to(self, address: str) -> list[dict]:
+        return [m for m in self.messages if address in m["to"]]
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox(port=free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+# --- Prefect server ------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    """A real ``prefect server start`` (SQLite) on a free port, for the whole session."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    import httpx
+
+    def up() -> bool:
+        if server.poll() is not None:
+            raise AssertionError(f"Prefect server exited; log: {home / 'server.log'}")
+        try:
+            return httpx.get(f"{url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(up, timeout=120, what="the Prefect server")
+    yield url
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+def _postgres_database() -> str | None:
+    """A fresh PostgreSQL database for this test session, or None when no server answers."""
+    import psycopg
+
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"kefu_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        return None
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres(url: str) -> None:
+    import psycopg
+
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kefu.db'}"
+        return
+    url = _postgres_database()
+    if url is None:
+        pytest.skip(f"NO POSTGRESQL SERVER ANSWERS at {POSTGRES_URL}: PostgreSQL tests NOT run")
+    yield url
+    _drop_postgres(url)
+
+
+# --- kefu, as a user runs it ---------------------------------------------------------------
+
+@dataclass
+class Kefu:
+    env: dict
+    worker_process: subprocess.Popen | None = None
+
+    def run(self, *args: str, now: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        env = dict(self.env)
+        if now:
+            env["KEFU_NOW"] = now
+        done = subprocess.run([*KEFU, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        if check and done.returncode != 0:
+            raise AssertionError(f"kefu {' '.join(args)} failed ({done.returncode}):\n"
+                                 f"{done.stdout}\n{done.stderr}")
+        return done
+
+    def json(self, *args: str, now: str | None = None):
+        return json.loads(self.run(*args, "--json", now=now).stdout)
+
+    def show(self, number: str) -> dict:
+        return self.json("complaint", "show", number)
+
+    def start_worker(self) -> None:
+        log = open(Path(self.env["KEFU_DATA_DIR"]) / "worker.log", "ab")
+        self.worker_process = subprocess.Popen(
+            [*KEFU, "worker"], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def kill_worker(self) -> None:
+        """kill -9 the worker and every flow-run subprocess it started."""
+        if self.worker_process and self.worker_process.poll() is None:
+            os.killpg(self.worker_process.pid, signal.SIGKILL)
+            self.worker_process.wait(timeout=30)
+        self.worker_process = None
+
+    def pending(self, number: str, step: str, timeout: float = 90) -> dict:
+        def find():
+            for task in self.show(number)["approvals"]:
+                if task["step"] == step and task["status"] == "pending":
+                    return task
+            return None
+        return wait_for(find, timeout=timeout, what=f"a pending {step} task on {number}")
+
+    def status(self, number: str, wanted: str, timeout: float = 90) -> dict:
+        return wait_for(lambda: (v := self.show(number))["status"] == wanted and v,
+                        timeout=timeout, what=f"{number} to be {wanted}")
+
+
+@pytest.fixture(scope="session")
+def kefu(prefect_api, mailbox, database_url, tmp_path_factory):
+    """An initialised kefu (migrations + policy) with its worker serving flows."""
+    data = tmp_path_factory.mktemp("kefu-data")
+    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_DATABASE_URL": database_url,
+           "KEFU_PREFECT_API_URL": prefect_api, "PREFECT_API_URL": prefect_api,
+           "PREFECT_HOME": str(data / "prefect"),
+           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{mailbox.port}?from=kefu@test.example&mode=insecure"}
+    env.pop("KEFU_NOW", None)
+    env.pop("KEFU_POLICY", None)
+    runner = Kefu(env=env)
+    runner.run("init")
+    runner.start_worker()
+    yield runner
+    runner.kill_worker()
+
+
+@pytest.fixture()
+def offline_kefu(tmp_path):
+    """kefu with a fresh SQLite database and no Prefect server (nothing answers the API)."""
+    env = {**os.environ, "KEFU_DATA_DIR": str(tmp_path),
+           "KEFU_DATABASE_URL": f"sqlite:///{tmp_path / 'kefu.db'}",
+           "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
+           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{free_port()}?from=kefu@test.example&mode=insecure"}
+    env["PREFECT_API_URL"] = env["KEFU_PREFECT_API_URL"]
+    env.pop("KEFU_NOW", None)
+    env.pop("KEFU_POLICY", None)
+    runner = Kefu(env=env)
+    runner.run("init")
+    return runner
+
+

@@ -1,0 +1,77 @@
+"""Bad input gets a clear one-line error naming the field, a non-zero exit, and writes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+GOOD = {"channel": "phone", "customer": "李四", "phone": "13900000000", "content": "酒味不對"}
+
+
+def _counts(kefu) -> dict[str, int]:
+    path = kefu.env["KEFU_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        return {t: db.execute(f"select count(*) from {t}").fetchone()[0]
+                for t in ("complaints", "customers", "clocks", "case_events", "notifications",
+                          "approval_tasks")}
+
+
+def _file(kefu, **fields):
+    args = ["complaint", "file"]
+    for key, value in fields.items():
+        if value is not None:
+            args += [f"--{key.replace('_', '-')}", value]
+    return kefu.run(*args, check=False)
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"phone": None}, "--phone", "Missing option"),
+    ({"phone": "   "}, "--phone", "required"),
+    ({"phone": "call me"}, "--phone", "not a phone number"),
+    ({"content": "  "}, "--content", "empty"),
+    ({"channel": "pigeon"}, "--channel", "not one of"),
+    ({"customer": ""}, "--customer", "required"),
+    ({"shipped_on": "2026-13-45"}, "--shipped-on", "not a date"),
+    ({"shipped_on": "yesterday"}, "--shipped-on", "not a date"),
+    ({"email": "nobody"}, "--email", "not an e-mail"),
+])
+def test_a_malformed_complaint_is_rejected_naming_the_field(offline_kefu, change, field, words):
+    before = _counts(offline_kefu)
+    done = _file(offline_kefu, **{**GOOD, **change})
+    assert done.returncode == 2
+    assert field in done.stderr and words in done.stderr, done.stderr
+    assert _counts(offline_kefu) == before
+
+
+def test_a_complaint_filed_while_prefect_is_down_is_kept_with_a_warning(offline_kefu):
+    done = _file(offline_kefu, **GOOD)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("TS-")
+    assert "starts when Prefect is back" in done.stderr
+    assert _counts(offline_kefu)["complaints"] == 1
+    view = offline_kefu.show(done.stdout.strip())
+    assert view["status"] == "received" and view["flow_run_id"] is None
+    assert view["due"]["register"] is not None
+
+
+def test_unknown_approval_and_unknown_complaint_are_clear_errors(offline_kefu):
+    before = _counts(offline_kefu)
+    done = offline_kefu.run("approvals", "decide", "42", "--as", "chen.qe", "--decision",
+                            "approve", check=False)
+    assert done.returncode == 2 and "approval task 42 does not exist" in done.stderr
+    shown = offline_kefu.run("complaint", "show", "TS-2026-999999", check=False)
+    assert shown.returncode == 2 and "TS-2026-999999 does not exist" in shown.stderr
+    bad_clock = offline_kefu.run("complaint", "list", now="next tuesday", check=False)
+    assert bad_clock.returncode == 2 and "KEFU_NOW" in bad_clock.stderr
+    assert _counts(offline_kefu) == before
+
+
+def test_an_invalid_policy_names_the_key(offline_kefu, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: " + str(__import__("policy.load").load.DEFAULT_POLICY) +
+                   "\ncomplaint:\n  deadlines:\n    handling: 3 fortnights\n", encoding="utf-8")
+    offline_kefu.env["KEFU_POLICY"] = str(bad)
+    done = offline_kefu.run("complaint", "list", check=False)
+    assert done.returncode == 2
+    assert "complaint.deadlines.handling" in done.stderr and "3 fortnights" in done.stderr

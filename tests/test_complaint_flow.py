@@ -1,0 +1,137 @@
+"""The complaint process end to end: real flow runs on a real Prefect server, the real
+worker, real mail to a real SMTP server; on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conftest import wait_for
+
+
+def _file(kefu, content: str, email: str, now: str | None = None, **extra: str) -> str:
+    args = ["complaint", "file", "--channel", "phone", "--customer", "張三",
+            "--phone", "13800000000", "--content", content, "--email", email]
+    for key, value in extra.items():
+        args += [f"--{key.replace('_', '-')}", value]
+    return kefu.json(*args, now=now)["number"]
+
+
+def _sent(view: dict, template: str) -> list[dict]:
+    return [n for n in view["notifications"] if n["template"] == template]
+
+
+def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu, mailbox):
+    number = _file(kefu, "酒的口感不對，有異味", "q1@customer.example")
+    handling = kefu.pending(number, "handling")
+    view = kefu.show(number)
+    assert (view["category"], view["department"], view["handler"]) == ("quality", "quality", "chen.qe")
+    assert handling["assignee"] == "chen.qe"
+    assert view["points"] == 1
+
+    # The case waits; the worker dies (kill -9); the decision is taken while it is down.
+    kefu.kill_worker()
+    kefu.run("approvals", "decide", str(handling["id"]), "--as", "chen.qe",
+             "--decision", "approve", "--comment", "更換批次，補發兩箱")
+    kefu.start_worker()
+    opinion = kefu.pending(number, "customer_feedback")
+    assert opinion["assignee"] == "wu.ops"
+
+    kefu.kill_worker()
+    kefu.run("approvals", "decide", str(opinion["id"]), "--as", "wu.ops", "--decision", "approve")
+    kefu.start_worker()
+    view = kefu.status(number, "archived")
+
+    assert len(_sent(view, "feedback_form")) == 1
+    assert _sent(view, "feedback_form")[0]["status"] == "sent"
+    forms = [m for m in mailbox.to("q1@customer.example") if number in m["subject"]
+             and "反饋" in m["subject"]]
+    assert len(forms) == 1, [m["subject"] for m in mailbox.to("q1@customer.example")]
+    assert "更換批次" in forms[0]["body"]
+    kinds = [e["kind"] for e in view["events"]]
+    assert kinds.count("handled") == 1 and kinds.count("archived") == 1
+    assert view["approvals"][0]["decision"] == "approve"
+
+
+def test_text_matching_no_category_is_classified_by_hand(kefu, mailbox):
+    number = _file(kefu, "上週來電至今無人聯繫", "t1@customer.example")
+    triage = kefu.pending(number, "triage")
+    assert triage["assignee"] == "sun.admin"
+    assert kefu.show(number)["status"] == "triage"
+    assert "service" in triage["choices"]["category"]
+
+    refused = kefu.run("approvals", "decide", str(triage["id"]), "--as", "sun.admin",
+                       "--decision", "approve", check=False)
+    assert refused.returncode == 2 and "--category" in refused.stderr
+
+    kefu.run("approvals", "decide", str(triage["id"]), "--as", "sun.admin",
+             "--decision", "approve", "--category", "service")
+    handling = kefu.pending(number, "handling")
+    view = kefu.show(number)
+    assert (view["category"], view["department"], handling["assignee"]) == (
+        "service", "ops_office", "zhou.ops")
+    assert wait_for(lambda: [m for m in mailbox.to("zhou.ops@distillery.example")
+                             if number in m["subject"]], what="mail to zhou.ops")
+
+
+def test_deciding_someone_elses_task_or_twice_is_refused_and_changes_nothing(kefu):
+    number = _file(kefu, "包裝破損，味道也不對", "r1@customer.example")
+    task = kefu.pending(number, "handling")
+    before = kefu.show(number)
+
+    other = kefu.run("approvals", "decide", str(task["id"]), "--as", "wu.ops",
+                     "--decision", "approve", check=False)
+    assert other.returncode == 2
+    assert "assigned to chen.qe" in other.stderr
+    unknown = kefu.run("approvals", "decide", "999999", "--as", "chen.qe", "--decision",
+                       "approve", check=False)
+    assert unknown.returncode == 2 and "999999 does not exist" in unknown.stderr
+    assert kefu.show(number)["events"] == before["events"]
+
+    kefu.run("approvals", "decide", str(task["id"]), "--as", "chen.qe", "--decision", "reject",
+             "--comment", "經檢驗批次合格")
+    twice = kefu.run("approvals", "decide", str(task["id"]), "--as", "chen.qe",
+                     "--decision", "approve", check=False)
+    assert twice.returncode == 2 and "already decided" in twice.stderr
+    decided = [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]
+    assert (decided["decision"], decided["comment"]) == ("reject", "經檢驗批次合格")
+
+
+def test_overdue_handling_escalates_up_the_ladder_across_a_weekend_once_per_rung(kefu, mailbox):
+    # Received Friday 2026-11-27 16:00 Shanghai. 24 h clocks run through Saturday; handling
+    # (3 working days) skips the weekend: Mon 30, Tue 1, Wed 2 December → due Wed 18:00.
+    friday = "2026-11-27T16:00:00+08:00"
+    number = _file(kefu, "酒有沉澱物，要求退貨", "e1@customer.example", now=friday,
+                   shipped_on="2026-11-20")
+    task = kefu.pending(number, "handling")
+    view = kefu.show(number)
+    due = {k: datetime.fromisoformat(v).isoformat() if v else None for k, v in view["due"].items()}
+    assert due["register"] == "2026-11-28T08:00:00+00:00"   # Sat 16:00 Shanghai
+    assert due["reply"] == "2026-11-28T08:00:00+00:00"
+    assert due["handling"] == "2026-12-02T10:00:00+00:00"   # Wed 18:00 Shanghai
+    assert task["due_at"] == "2026-12-02T10:00:00+00:00"
+    assert view["handler"] == "liu.quality"
+
+    def sweep(at: str) -> list[dict]:
+        return [e for e in kefu.json("escalations", "run", now=at)["escalated"] if e["case"] == number]
+
+    assert sweep("2026-12-02T17:59:00+08:00") == []
+    first = sweep("2026-12-02T18:05:00+08:00")
+    assert [(e["clock"], e["level"], e["notified"]) for e in first] == [
+        ("handling", 1, ["liu.quality", "wang.gm"])]
+    assert sweep("2026-12-02T18:30:00+08:00") == []          # never the same rung twice
+    # Level 2 one working day after the due time (Thu 3 Dec 18:00), level 3 after two (Fri 4).
+    assert sweep("2026-12-03T17:00:00+08:00") == []
+    second = sweep("2026-12-04T18:30:00+08:00")
+    assert [(e["level"]) for e in second] == [2, 3]
+    assert sweep("2026-12-09T09:00:00+08:00") == []
+
+    view = kefu.show(number)
+    assert [(e["level"]) for e in view["escalations"]] == [1, 2, 3]
+    assert view["approvals"][0]["escalation_level"] == 3
+    assert view["status"] == "handling"                      # overdue never fails the case
+    escalation_mails = [m for m in mailbox.to("wang.gm@distillery.example")
+                        if number in m["subject"]]
+    # wang.gm is liu.quality's superior, the top of the chain and the GM: one mail per rung.
+    assert sorted(m["subject"] for m in escalation_mails) == sorted(
+        m["subject"] for m in escalation_mails if any(f"第{n}級" in m["subject"] for n in (1, 2, 3)))
+    assert [sum(f"第{n}級" in m["subject"] for m in escalation_mails) for n in (1, 2, 3)] == [1, 1, 1]
