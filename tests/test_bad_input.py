@@ -72,6 +72,8 @@ def test_an_invalid_policy_names_the_key(offline_kefu, tmp_path):
     bad.write_text("extends: " + str(__import__("policy.load").load.DEFAULT_POLICY) +
                    "\ncomplaint:\n  deadlines:\n    handling: 3 fortnights\n", encoding="utf-8")
     offline_kefu.env["KEFU_POLICY"] = str(bad)
-    done = offline_kefu.run("complaint", "list", check=False)
+    before = _counts(offline_kefu)
+    done = _file(offline_kefu, **GOOD)
     assert done.returncode == 2
+    assert _counts(offline_kefu) == before
     assert "complaint.deadlines.handling" in done.stderr and "3 fortnights" in done.stderr
