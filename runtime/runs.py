@@ -30,6 +30,25 @@ class PrefectUnavailable(RuntimeError):
     """The Prefect server did not answer; the change is stored and will be applied later."""
 
 
+def wait_for_deployment(name: str = COMPLAINT_DEPLOYMENT, timeout: float = 90.0) -> None:
+    """Block until the worker has registered ``name`` with the server."""
+    from prefect import get_client
+
+    async def registered() -> bool:
+        async with get_client() as client:
+            try:
+                await client.read_deployment_by_name(name)
+                return True
+            except ObjectNotFound:
+                return False
+
+    deadline = time.monotonic() + timeout
+    while not asyncio.run(registered()):
+        if time.monotonic() > deadline:
+            raise PrefectUnavailable(f"deployment {name!r} not registered after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 def start_complaint_run(number: str) -> str:
     """Create the complaint's flow run (named after the case) and remember its id."""
     try:

@@ -200,6 +200,8 @@ def kefu(prefect_api, mailbox, database_url, tmp_path_factory):
     env.pop("KEFU_POLICY", None)
     runner = Kefu(env=env)
     runner.run("init")
+    # One SMTP server serves both databases' runs, and case numbers restart on each.
+    mailbox.messages.clear()
     runner.start_worker()
     yield runner
     runner.kill_worker()

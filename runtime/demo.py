@@ -1,0 +1,259 @@
+"""``kefu demo``: the whole product on sample complaints, end to end, in about a minute.
+
+It starts what a real installation runs (a local Prefect server on SQLite, the worker that
+serves the flows, a local mail server standing in for the company's), files one complaint of
+each kind through the same code as ``kefu complaint file``, takes the decisions people would
+take through the same code as ``kefu approvals decide``, simulates an overdue case and runs
+the escalation sweep, then says where to look.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from models import ApprovalTask, Complaint
+from models.db import PROJECT_ROOT, data_dir, database_url, session_scope
+from models.migrate import upgrade
+from policy.load import load_policy
+from runtime import server
+from runtime.runs import start_complaint_run, wait_for_deployment, wake_task
+from runtime.settings import api_url
+from tasks.approvals import decide
+from tasks.deadlines import calendar_for, now
+from tasks.escalation import sweep
+from tasks.intake import file_complaint, parse_complaint
+from tasks.notify import dispatch_pending
+from tasks.organisation import sync_organisation
+
+
+@dataclass
+class Sample:
+    title: str
+    channel: str
+    customer: str
+    phone: str
+    email: str
+    content: str
+    shipped_days_ago: int | None = None
+    important: bool = False
+    days_ago: int = 0
+
+
+SAMPLES = [
+    Sample("product quality", "phone", "張偉", "13800001111", "zhang.wei@customer.example",
+           "新買的一箱酒口感發苦，風味和以前不一樣。"),
+    Sample("return (mould within 15 days)", "written", "李娜", "13800002222",
+           "li.na@customer.example", "收到的酒瓶口發霉，要求退貨。", shipped_days_ago=10),
+    Sample("service / staff attitude", "hotline", "王芳", "13800003333",
+           "wang.fang@customer.example", "送貨員態度惡劣，還把貨扔在門口。", important=True),
+    Sample("misunderstanding of staff", "in_person", "劉洋", "13800004444",
+           "liu.yang@customer.example", "業務員說的優惠我誤會了，以為是買一送一。"),
+    Sample("no rule matches → classified by hand", "transferred", "陳靜", "13800005555",
+           "chen.jing@customer.example", "上週打過電話，到現在沒有人聯繫我。"),
+    Sample("overdue (filed 6 days ago, never handled)", "phone", "趙磊", "13800006666",
+           "zhao.lei@customer.example", "酒的包裝破損，味道也變了。", days_ago=6),
+]
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def run_demo(stop_server: bool = False) -> None:
+    started = time.monotonic()
+    policy = load_policy()
+    say(f"kefu demo — policy {policy.name} ({policy.title})")
+    say(f"  database: {database_url()}")
+    upgrade()
+    with session_scope() as session:
+        sync_organisation(session, policy)
+
+    mail = _start_mailbox()
+    os.environ["KEFU_MAIL_URL"] = (f"mailto://127.0.0.1:{mail.port}"
+                                   f"?from=kefu@distillery.example&mode=insecure")
+    say(f"  mail: a local SMTP server on 127.0.0.1:{mail.port}; messages saved in {mail.folder}")
+    url = server.start(progress=lambda m: say(f"  {m}"))
+    say(f"  Prefect server: {url}")
+    worker = _start_worker()
+    try:
+        wait_for_deployment()
+        numbers = _file_samples(policy)
+        _decide_like_people(numbers)
+        say("\n[4/5] the escalation sweep (what the 15-minute schedule runs)")
+        for row in sweep(policy):
+            say(f"  {row['case']} {row['clock']} overdue → level {row['level']}: "
+                f"notified {', '.join(row['notified'])}")
+        dispatch_pending()
+        _summary(numbers, mail, url, started)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        mail.controller.stop()
+        if stop_server:
+            server.stop()
+            say("Prefect server stopped.")
+
+
+# --- the pieces -----------------------------------------------------------------------------
+
+@dataclass
+class _Mailbox:
+    port: int
+    folder: Path
+    controller: object
+
+    def count(self) -> int:
+        return len(list((self.folder / "new").glob("*")))
+
+
+def _start_mailbox() -> _Mailbox:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    folder = data_dir() / "demo-mail"
+    port = 8025 if _port_free(8025) else _any_port()
+    controller = Controller(Mailbox(folder), hostname="127.0.0.1", port=port)
+    controller.start()
+    return _Mailbox(port=port, folder=folder, controller=controller)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _any_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_worker() -> subprocess.Popen:
+    log = data_dir() / "worker.log"
+    say(f"  worker: serving the flows of prefect.yaml (log: {log})")
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "worker"], cwd=PROJECT_ROOT, env=os.environ.copy(),
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _file_samples(policy) -> dict[str, str]:
+    say("\n[1/5] filing one complaint of each kind")
+    calendar = calendar_for(policy.calendar)
+    numbers: dict[str, str] = {}
+    for sample in SAMPLES:
+        moment = now() - timedelta(days=sample.days_ago)
+        shipped = (None if sample.shipped_days_ago is None else
+                   (moment - timedelta(days=sample.shipped_days_ago)).astimezone(calendar.tz)
+                   .date().isoformat())
+        os.environ["KEFU_NOW"] = moment.isoformat()  # the filing time, for the overdue sample
+        try:
+            data = parse_complaint(policy, channel=sample.channel, customer=sample.customer,
+                                   phone=sample.phone, content=sample.content, email=sample.email,
+                                   shipped_on=shipped, important=sample.important)
+            complaint = file_complaint(policy, data)
+        finally:
+            del os.environ["KEFU_NOW"]
+        start_complaint_run(complaint.number)
+        numbers[sample.title] = complaint.number
+        say(f"  {complaint.number}  {sample.title}")
+    return numbers
+
+
+def _decide_like_people(numbers: dict[str, str]) -> None:
+    policy = load_policy()
+    quality, returned, service, misunderstanding, triage, overdue = numbers.values()
+    say("\n[2/5] people decide (the same code as `kefu approvals decide`)")
+    _decide(policy, _wait(triage, "triage"), "sun.admin", "approve",
+            "客戶反映產品質量，轉質量部", category="quality")
+    for number, comment in ((quality, "抽檢同批次，確認口感偏差，為客戶更換兩箱"),
+                            (returned, "出庫10天內發霉，按退貨流程無條件退貨"),
+                            (misunderstanding, "營管辦負責人已向客戶解釋優惠規則")):
+        task = _wait(number, "handling")
+        _decide(policy, task, task.assignee_key, "approve", comment)
+    task = _wait(service, "handling")
+    _decide(policy, task, task.assignee_key, "approve", "對送貨員通報批評，罰款100元",
+            person="送貨員 小孫")
+
+    say("\n[3/5] customers give their opinion (營管辦 records it)")
+    _decide(policy, _wait(quality, "customer_feedback"), "wu.ops", "approve", "客戶滿意")
+    _decide(policy, _wait(returned, "customer_feedback"), "wu.ops", "approve", "已退貨，客戶滿意")
+    _decide(policy, _wait(service, "customer_feedback"), "wu.ops", "reject",
+            "客戶希望公司書面道歉")
+    task = _wait(service, "handling", round_=2)
+    _decide(policy, task, task.assignee_key, "approve", "已寄出書面道歉信")
+    _decide(policy, _wait(service, "customer_feedback", round_=2), "wu.ops", "approve",
+            "客戶接受道歉")
+    for number in (quality, returned, service):
+        _wait_status(number, "archived")
+    _wait(misunderstanding, "customer_feedback")
+    _wait(triage, "handling")
+    _wait(overdue, "handling")
+
+
+def _decide(policy, task: ApprovalTask, actor: str, decision: str, comment: str, **data) -> None:
+    with session_scope() as session:
+        decide(session, policy, task.id, actor=actor, decision=decision, comment=comment,
+               data=data, via="demo")
+    wake_task(task.id)
+    say(f"  {task.case_number}  #{task.id} {task.label}: {decision} by {actor} — {comment}")
+
+
+def _wait(number: str, step: str, round_: int | None = None, timeout: float = 120) -> ApprovalTask:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope() as session:
+            query = select(ApprovalTask).where(ApprovalTask.case_number == number,
+                                               ApprovalTask.step == step,
+                                               ApprovalTask.status == "pending")
+            if round_:
+                query = query.where(ApprovalTask.round == round_)
+            task = session.scalar(query)
+            if task is not None:
+                return task
+        time.sleep(0.3)
+    raise RuntimeError(f"{number}: no pending {step} task after {timeout:.0f} s; "
+                       f"see {data_dir() / 'worker.log'}")
+
+
+def _wait_status(number: str, status: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope() as session:
+            if session.scalar(select(Complaint.status).where(Complaint.number == number)) == status:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{number} did not reach {status} within {timeout:.0f} s")
+
+
+def _summary(numbers: dict[str, str], mail: _Mailbox, url: str, started: float) -> None:
+    ui = url.removesuffix("/api")
+    say("\n[5/5] where every case stands")
+    with session_scope() as session:
+        for title, number in numbers.items():
+            complaint = session.scalar(select(Complaint).where(Complaint.number == number))
+            waiting = session.scalar(select(ApprovalTask).where(
+                ApprovalTask.case_number == number, ApprovalTask.status == "pending"))
+            state = (f"waiting for {waiting.assignee_key}: {waiting.label}" if waiting
+                     else complaint.status)
+            say(f"  {number}  {complaint.category or '—':<16} {state}")
+            say(f"      {ui}/runs/flow-run/{complaint.flow_run_id}")
+    say(f"\n{mail.count()} messages delivered to the local mail server ({mail.folder}/new).")
+    say(f"Prefect dashboard: {ui}/runs  (runs are named 'complaint TS-… <category>'; each has "
+        f"the case card under Artifacts)")
+    say("Try: kefu complaint list · kefu complaint show NUMBER · kefu approvals list · "
+        "kefu report weekly")
+    say("The Prefect server keeps running for you; stop it with `kefu server stop`. "
+        "Run `kefu worker` to keep serving flows and the 15-minute sweep.")
+    say(f"Demo finished in {time.monotonic() - started:.0f} s.")
