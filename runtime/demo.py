@@ -26,7 +26,6 @@ from models.migrate import upgrade
 from policy.load import load_policy
 from runtime import server
 from runtime.runs import start_complaint_run, wait_for_deployment, wake_task
-from runtime.settings import api_url
 from tasks.approvals import decide
 from tasks.deadlines import calendar_for, now
 from tasks.escalation import sweep
@@ -241,7 +240,7 @@ def _summary(numbers: dict[str, str], mail: _Mailbox, url: str, started: float) 
     ui = url.removesuffix("/api")
     say("\n[5/5] where every case stands")
     with session_scope() as session:
-        for title, number in numbers.items():
+        for number in numbers.values():
             complaint = session.scalar(select(Complaint).where(Complaint.number == number))
             waiting = session.scalar(select(ApprovalTask).where(
                 ApprovalTask.case_number == number, ApprovalTask.status == "pending"))

@@ -55,6 +55,8 @@ def start_complaint_run(number: str) -> str:
         run = run_deployment(
             COMPLAINT_DEPLOYMENT, parameters={"number": number}, timeout=0,
             flow_run_name=f"complaint {number}", tags=["process:complaint"],
+            # The CLI and the reconciler may both try; the server keeps one run per case.
+            idempotency_key=f"complaint:{number}",
         )
     except ObjectNotFound:
         raise PrefectUnavailable(
@@ -124,6 +126,45 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
         except NotPausedError:
             return "running"
         return "resumed"
+
+
+def recover_orphaned_runs(deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
+    """Reschedule runs left Running or Pending by a worker that died (kill -9, power cut).
+
+    Called when the worker starts, before it serves: kefu runs one worker, so any run still
+    marked as running belongs to a dead process. Every step is idempotent, so a rescheduled
+    run re-runs from the top and picks up where the dead one stopped.
+    """
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Scheduled
+
+    async def recover() -> list[str]:
+        names: list[str] = []
+        async with get_client() as client:
+            while True:  # rescheduled runs leave the filter, so this pages through them all
+                runs = await client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))),
+                    deployment_filter=DeploymentFilter(
+                        name=DeploymentFilterName(any_=[deployment.split("/")[1]])),
+                    sort=FlowRunSort.ID_DESC, limit=200)
+                for run in runs:
+                    await client.set_flow_run_state(
+                        run.id, Scheduled(message="rescheduled: its worker died"), force=True)
+                names += [run.name for run in runs]
+                if len(runs) < 200:
+                    return names
+
+    return asyncio.run(recover())
 
 
 def reconcile(progress=lambda message: None) -> dict[str, int]:

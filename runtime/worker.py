@@ -45,8 +45,9 @@ def declared_deployments(path: Path = PREFECT_YAML) -> list:
 
 
 async def _reconcile_forever(every: float) -> None:
-    from runtime.runs import reconcile
+    from runtime.runs import reconcile, wait_for_deployment
 
+    await asyncio.to_thread(wait_for_deployment)
     while True:
         try:
             await asyncio.to_thread(reconcile)
@@ -63,8 +64,16 @@ async def run(deployments: list, reconcile_every: float = 5.0, limit: int | None
 
 
 def main() -> None:
+    from runtime.runs import recover_orphaned_runs
+
     # Built before the event loop starts: to_deployment is synchronous only outside one.
-    asyncio.run(run(declared_deployments()))
+    deployments = declared_deployments()
+    try:
+        for name in recover_orphaned_runs():
+            log.warning("rescheduled %s: the worker running it had died", name)
+    except Exception as exc:  # the server may not be up yet; the runs wait for the next start
+        log.warning("could not look for orphaned runs: %s", exc)
+    asyncio.run(run(deployments))
 
 
 if __name__ == "__main__":

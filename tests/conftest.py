@@ -72,33 +72,42 @@ def mailbox():
 
 # --- Prefect server ------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory):
-    """A real ``prefect server start`` (SQLite) on a free port, for the whole session."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
+def start_prefect(home: Path, port: int) -> subprocess.Popen:
+    """``prefect server start`` (SQLite under ``home``) on ``port``; returns once it answers."""
+    import httpx
+
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
-    log = (home / "server.log").open("wb")
+    log = (home / "server.log").open("ab")
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
          "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
         start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    import httpx
 
     def up() -> bool:
         if server.poll() is not None:
             raise AssertionError(f"Prefect server exited; log: {home / 'server.log'}")
         try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
+            return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
     wait_for(up, timeout=120, what="the Prefect server")
-    yield url
+    return server
+
+
+def stop_prefect(server: subprocess.Popen) -> None:
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    """A real ``prefect server start`` (SQLite) on a free port, for the whole session."""
+    port = free_port()
+    server = start_prefect(tmp_path_factory.mktemp("prefect-home"), port)
+    yield f"http://127.0.0.1:{port}/api"
+    stop_prefect(server)
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -163,10 +172,10 @@ class Kefu:
         return self.json("complaint", "show", number)
 
     def start_worker(self) -> None:
-        log = open(Path(self.env["KEFU_DATA_DIR"]) / "worker.log", "ab")
-        self.worker_process = subprocess.Popen(
-            [*KEFU, "worker"], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        with open(Path(self.env["KEFU_DATA_DIR"]) / "worker.log", "ab") as log:
+            self.worker_process = subprocess.Popen(
+                [*KEFU, "worker"], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
 
     def kill_worker(self) -> None:
         """kill -9 the worker and every flow-run subprocess it started."""
@@ -188,17 +197,21 @@ class Kefu:
                         timeout=timeout, what=f"{number} to be {wanted}")
 
 
+def kefu_env(data: Path, database_url: str, prefect_api: str, mail_port: int) -> dict:
+    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_DATABASE_URL": database_url,
+           "KEFU_PREFECT_API_URL": prefect_api, "PREFECT_API_URL": prefect_api,
+           "PREFECT_HOME": str(data / "prefect"),
+           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{mail_port}?from=kefu@test.example&mode=insecure"}
+    env.pop("KEFU_NOW", None)
+    env.pop("KEFU_POLICY", None)
+    return env
+
+
 @pytest.fixture(scope="session")
 def kefu(prefect_api, mailbox, database_url, tmp_path_factory):
     """An initialised kefu (migrations + policy) with its worker serving flows."""
     data = tmp_path_factory.mktemp("kefu-data")
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_DATABASE_URL": database_url,
-           "KEFU_PREFECT_API_URL": prefect_api, "PREFECT_API_URL": prefect_api,
-           "PREFECT_HOME": str(data / "prefect"),
-           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{mailbox.port}?from=kefu@test.example&mode=insecure"}
-    env.pop("KEFU_NOW", None)
-    env.pop("KEFU_POLICY", None)
-    runner = Kefu(env=env)
+    runner = Kefu(env=kefu_env(data, database_url, prefect_api, mailbox.port))
     runner.run("init")
     # One SMTP server serves both databases' runs, and case numbers restart on each.
     mailbox.messages.clear()
@@ -210,14 +223,8 @@ def kefu(prefect_api, mailbox, database_url, tmp_path_factory):
 @pytest.fixture()
 def offline_kefu(tmp_path):
     """kefu with a fresh SQLite database and no Prefect server (nothing answers the API)."""
-    env = {**os.environ, "KEFU_DATA_DIR": str(tmp_path),
-           "KEFU_DATABASE_URL": f"sqlite:///{tmp_path / 'kefu.db'}",
-           "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
-           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{free_port()}?from=kefu@test.example&mode=insecure"}
-    env["PREFECT_API_URL"] = env["KEFU_PREFECT_API_URL"]
-    env.pop("KEFU_NOW", None)
-    env.pop("KEFU_POLICY", None)
-    runner = Kefu(env=env)
+    runner = Kefu(env=kefu_env(tmp_path, f"sqlite:///{tmp_path / 'kefu.db'}",
+                               f"http://127.0.0.1:{free_port()}/api", free_port()))
     runner.run("init")
     return runner
 
