@@ -77,3 +77,16 @@ def test_an_invalid_policy_names_the_key(offline_kefu, tmp_path):
     assert done.returncode == 2
     assert _counts(offline_kefu) == before
     assert "complaint.deadlines.handling" in done.stderr and "3 fortnights" in done.stderr
+
+
+def test_report_prints_a_table_json_and_csv(offline_kefu):
+    assert _file(offline_kefu, **GOOD).returncode == 0
+    table = offline_kefu.run("report", "weekly").stdout
+    assert "Complaints" in table and "total" in table
+    data = offline_kefu.json("report", "monthly")
+    assert data["period"] == "monthly" and data["total"] == 1
+    assert data["by_category"] == {"unclassified": 1}           # no flow ran: not yet classified
+    lines = offline_kefu.run("report", "weekly", "--csv").stdout.splitlines()
+    assert lines[0] == "section,key,value" and "summary,total,1" in lines
+    wrong = offline_kefu.run("report", "daily", check=False)
+    assert wrong.returncode == 2 and "daily" in wrong.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 from conftest import wait_for
 
 
@@ -50,6 +51,25 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     kinds = [e["kind"] for e in view["events"]]
     assert kinds.count("handled") == 1 and kinds.count("archived") == 1
     assert view["approvals"][0]["decision"] == "approve"
+    _assert_dashboard_tells_the_story(kefu, number, view)
+
+
+def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
+    """On the Prefect dashboard: one run named after the case, tagged, with the case card."""
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    run = httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json()
+    assert run["name"] == f"complaint {number} quality"
+    assert {"process:complaint", "category:quality", "department:quality"} <= set(run["tags"])
+    assert run["state_type"] == "COMPLETED"
+    same_case = httpx.post(f"{api}/flow_runs/filter", json={
+        "flow_runs": {"name": {"like_": number}}, "sort": "ID_DESC", "limit": 10}).json()
+    assert len(same_case) == 1                                  # one run per complaint
+    cards = httpx.post(f"{api}/artifacts/latest/filter", json={
+        "artifacts": {"key": {"any_": [f"complaint-{number.lower()}"]}},
+        "sort": "CREATED_DESC", "limit": 1}).json()
+    assert cards and cards[0]["type"] == "markdown"
+    card = cards[0]["data"]
+    assert f"投訴 {number} · archived" in card and "張三" in card and "更換批次" in card
 
 
 def test_text_matching_no_category_is_classified_by_hand(kefu, mailbox):
