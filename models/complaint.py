@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
@@ -26,6 +27,8 @@ class Complaint(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    # Unique across databases (numbers restart in a new one); names the case to Prefect.
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     policy_name: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))

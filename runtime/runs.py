@@ -52,14 +52,13 @@ def wait_for_deployment(name: str = COMPLAINT_DEPLOYMENT, timeout: float = 90.0)
 def start_complaint_run(number: str) -> str:
     """Create the complaint's flow run (named after the case) and remember its id."""
     with session_scope() as session:
-        received_at = session.scalar(select(Complaint.received_at).where(Complaint.number == number))
+        uid = session.scalar(select(Complaint.uid).where(Complaint.number == number))
     try:
         run = run_deployment(
             COMPLAINT_DEPLOYMENT, parameters={"number": number}, timeout=0,
             flow_run_name=f"complaint {number}", tags=["process:complaint"],
-            # The CLI and the reconciler may both try; the server keeps one run per case. The
-            # receipt time is part of the key: numbers restart in another kefu database.
-            idempotency_key=f"complaint:{number}:{received_at.isoformat()}",
+            # The CLI and the reconciler may both try; the server keeps one run per case.
+            idempotency_key=f"complaint:{uid}",
         )
     except ObjectNotFound:
         raise PrefectUnavailable(

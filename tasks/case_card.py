@@ -69,7 +69,12 @@ def _iso(moment) -> str | None:
 def case_card_markdown(number: str) -> str:
     """The 客戶投訴表 as a Markdown card: customer, content, route, clocks, decisions, story."""
     view = complaint_view(number)
-    tz = ZoneInfo(load_policy().calendar.timezone)
+    policy = load_policy()
+    tz = ZoneInfo(policy.calendar.timezone)
+    org = policy.organisation
+    category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分類"
+    department = org.department(view["department"]).name if view["department"] else "—"
+    handler = org.person(view["handler"]).name if view["handler"] else "—"
 
     def local(value: str | None) -> str:
         if not value:
@@ -87,8 +92,8 @@ def case_card_markdown(number: str) -> str:
         "",
         f"> {view['content']}",
         "",
-        f"**分類** {view['category'] or '待人工分類'} · **責任部門** {view['department'] or '—'}"
-        f" · **處理人** {view['handler'] or '—'} · **扣分** {view['points']}",
+        f"**分類** {category} · **責任部門** {department} · **處理人** {handler}"
+        f" · **扣分** {view['points']}",
         "",
         "| 時限 | 輪次 | 負責人 | 到期 | 完成 | 升級 |",
         "|---|---|---|---|---|---|",

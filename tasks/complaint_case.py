@@ -257,6 +257,10 @@ def _criticise(session: Session, policy: Policy, complaint: Complaint, task: App
     """§3.3: 營管辦對被投訴的當事人進行通報批評，並將處罰和批評的結果反饋給客戶."""
     if not policy.complaint.category(complaint.category).public_criticism:
         return
+    done = session.scalar(select(CaseEvent.id).where(
+        CaseEvent.case_number == complaint.number, CaseEvent.kind == "public_criticism"))
+    if done:  # once per case: a second round of handling is not a second penalty
+        return
     events.record(session, PROCESS, complaint.number, "public_criticism", task.decided_by,
                   person=task.decision_data.get("person"), penalty=task.comment)
 

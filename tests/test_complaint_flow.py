@@ -62,8 +62,10 @@ def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
     assert {"process:complaint", "category:quality", "department:quality"} <= set(run["tags"])
     assert run["state_type"] == "COMPLETED"
     same_case = httpx.post(f"{api}/flow_runs/filter", json={
-        "flow_runs": {"name": {"like_": number}}, "sort": "ID_DESC", "limit": 10}).json()
-    assert len(same_case) == 1                                  # one run per complaint
+        "flow_runs": {"name": {"like_": number},
+                      "expected_start_time": {"after_": view["received_at"]}},
+        "sort": "ID_DESC", "limit": 10}).json()
+    assert [r["id"] for r in same_case] == [view["flow_run_id"]]  # one run per complaint
     cards = httpx.post(f"{api}/artifacts/latest/filter", json={
         "artifacts": {"key": {"any_": [f"complaint-{number.lower()}"]}},
         "sort": "CREATED_DESC", "limit": 1}).json()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:30:27.520952
+Create Date: 2026-11-23 10:04:01.442944
 
 """
 from collections.abc import Sequence
@@ -156,6 +156,7 @@ def upgrade() -> None:
     op.create_table('complaints',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('uid', sa.String(length=36), nullable=False),
     sa.Column('policy_name', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -182,7 +183,8 @@ def upgrade() -> None:
     sa.Column('flow_run_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_complaints_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints')),
-    sa.UniqueConstraint('number', name=op.f('uq_complaints_number'))
+    sa.UniqueConstraint('number', name=op.f('uq_complaints_number')),
+    sa.UniqueConstraint('uid', name=op.f('uq_complaints_uid'))
     )
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.create_index('ix_complaints_status', ['status'], unique=False)
