@@ -47,11 +47,13 @@ async def _segments(run_id: str) -> tuple[float, int]:
     """Seconds the flow code ran (sum of Running segments) and its number of task runs."""
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import TaskRunSort
 
     async with get_client() as client:
         states = sorted(await client.read_flow_run_states(run_id), key=lambda s: s.timestamp)
         tasks = await client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])), limit=1000)
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+            sort=TaskRunSort.ID_DESC, limit=200)
     ran, started = 0.0, None
     for state in states:
         if state.type.value == "RUNNING":
