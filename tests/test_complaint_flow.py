@@ -157,3 +157,31 @@ def test_overdue_handling_escalates_up_the_ladder_across_a_weekend_once_per_rung
     assert sorted(m["subject"] for m in escalation_mails) == sorted(
         m["subject"] for m in escalation_mails if any(f"第{n}級" in m["subject"] for n in (1, 2, 3)))
     assert [sum(f"第{n}級" in m["subject"] for m in escalation_mails) for n in (1, 2, 3)] == [1, 1, 1]
+
+
+def test_a_decision_from_the_prefect_ui_form_goes_through_the_same_checks(kefu):
+    number = _file(kefu, "酒的風味變了", "ui1@customer.example")
+    task = kefu.pending(number, "handling")
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    run_id = kefu.show(number)["flow_run_id"]
+
+    def resume_as(person: str) -> None:
+        # What the Prefect UI's form on a suspended run sends.
+        wait_for(lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state_type"] == "PAUSED",
+                 what="the run to be suspended")
+        answer = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": {
+            "decided_by": person, "decision": "approve", "comment": "UI 決定"}}).json()
+        assert answer["status"] == "ACCEPT", answer
+
+    resume_as("wu.ops")                                       # not the assignee: refused
+    wait_for(lambda: "decision_refused" in [e["kind"] for e in kefu.show(number)["events"]],
+             what="the refusal to be recorded")
+    assert [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]["status"] == "pending"
+
+    resume_as("chen.qe")                                      # the assignee: recorded, case moves on
+    opinion = kefu.pending(number, "customer_feedback")
+    decided = [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]
+    assert (decided["decided_by"], decided["comment"]) == ("chen.qe", "UI 決定")
+    via = [e.get("via") for e in kefu.show(number)["events"] if e["kind"] == "approval_decided"]
+    assert via == ["prefect-ui"]
+    assert opinion["assignee"] == "wu.ops"
