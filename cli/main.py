@@ -14,13 +14,15 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DatabaseError
 
 from policy.load import PolicyError, load_policy
 from tasks.approvals import ApprovalError
 from tasks.deadlines import ClockError
 from tasks.intake import IntakeError
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False)
 complaint_app = typer.Typer(help="File, show and list complaints (客戶投訴).", no_args_is_help=True)
 approvals_app = typer.Typer(help="Pending decisions and deciding them.", no_args_is_help=True)
 escalations_app = typer.Typer(help="The escalation sweep.", no_args_is_help=True)
@@ -80,6 +82,9 @@ def clear_errors(command):
             fail(str(exc).strip("'\""))
         except ValueError as exc:
             fail(str(exc))
+        except DatabaseError as exc:
+            fail(f"database: {str(exc.orig).splitlines()[0]} — is it reachable, and migrated "
+                 f"(`kefu init`)?")
     return wrapper
 
 

@@ -21,7 +21,7 @@ _env = Environment(
 )
 
 
-def _local(moment: datetime | str | None, tz: str = "Asia/Shanghai") -> str:
+def local_time(moment: datetime | str | None, tz: str = "Asia/Shanghai") -> str:
     """A time as people read it: local to the policy's time zone, to the minute."""
     if moment is None:
         return ""
@@ -30,7 +30,7 @@ def _local(moment: datetime | str | None, tz: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
-_env.filters["local"] = _local
+_env.filters["local"] = local_time
 
 
 def render(event: str, locale: str, context: dict) -> tuple[str, str]:

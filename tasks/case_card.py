@@ -3,12 +3,11 @@ card published on the Prefect dashboard."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import func, select
 
 from models import ApprovalTask, CaseEvent, Clock, Escalation, Notification, ScoreEntry
 from models.db import session_scope
+from notifications.render import local_time
 from policy.load import load_policy
 from tasks.approvals import task_view
 from tasks.complaint_case import get
@@ -70,17 +69,13 @@ def case_card_markdown(number: str) -> str:
     """The 客戶投訴表 as a Markdown card: customer, content, route, clocks, decisions, story."""
     view = complaint_view(number)
     policy = load_policy()
-    tz = ZoneInfo(policy.calendar.timezone)
     org = policy.organisation
     category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分類"
     department = org.department(view["department"]).name if view["department"] else "—"
     handler = org.person(view["handler"]).name if view["handler"] else "—"
 
     def local(value: str | None) -> str:
-        if not value:
-            return "—"
-        from datetime import datetime
-        return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        return local_time(value, policy.calendar.timezone) or "—"
 
     c = view["customer"]
     lines = [

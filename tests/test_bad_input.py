@@ -90,3 +90,12 @@ def test_report_prints_a_table_json_and_csv(offline_kefu):
     assert lines[0] == "section,key,value" and "summary,total,1" in lines
     wrong = offline_kefu.run("report", "daily", check=False)
     assert wrong.returncode == 2 and "daily" in wrong.stderr
+
+
+def test_an_unreachable_database_is_one_clear_line(offline_kefu):
+    from conftest import free_port
+
+    offline_kefu.env["KEFU_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/x"
+    done = offline_kefu.run("complaint", "list", check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: database:") and "Traceback" not in done.stderr
