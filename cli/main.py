@@ -235,6 +235,7 @@ def approvals_list(
 ) -> None:
     """Pending approval tasks, soonest due first."""
     from models.db import session_scope
+    from notifications.render import local_time
     from tasks.approvals import pending_tasks, task_view
 
     with session_scope() as session:
@@ -242,9 +243,10 @@ def approvals_list(
     if as_json:
         emit_json(rows)
         return
+    tz = load_policy().calendar.timezone
     for row in rows:
         typer.echo(f"#{row['id']:<5} {row['case']}  {row['label']}  → {row['assignee']}  "
-                   f"due {row['due_at'][:16]}  level {row['escalation_level']}  "
+                   f"due {local_time(row['due_at'], tz)}  level {row['escalation_level']}  "
                    f"[{'/'.join(row['decisions'])}]")
     if not rows:
         typer.echo("no pending approvals")

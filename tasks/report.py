@@ -51,7 +51,7 @@ def complaint_report(policy: Policy, period: str, end: datetime | None = None) -
         "by_department": dict(Counter(c.department_key or "unrouted" for c in complaints)),
         "by_status": dict(Counter(c.status for c in complaints)),
         "overdue": len(late),
-        "average_handling_hours": round(sum(handled) / len(handled), 1) if handled else None,
+        "average_handling_hours": round(sum(handled) / len(handled), 2) if handled else None,
         "points_by_department": dict(points_by_department),
         "points_by_person": dict(points_by_person),
     }
@@ -61,7 +61,8 @@ def report_rows(report: dict) -> list[tuple[str, str, str]]:
     """The report flattened to (section, key, value) rows, for tables and CSV."""
     rows = [("summary", "total", str(report["total"])),
             ("summary", "overdue", str(report["overdue"])),
-            ("summary", "average_handling_hours", str(report["average_handling_hours"] or "—"))]
+            ("summary", "average_handling_hours",
+             "—" if report["average_handling_hours"] is None else str(report["average_handling_hours"]))]
     for section in ("by_category", "by_department", "by_status", "points_by_department",
                     "points_by_person"):
         rows += [(section, key, str(value)) for key, value in sorted(report[section].items())]

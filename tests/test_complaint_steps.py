@@ -178,3 +178,14 @@ def test_weekly_report_counts_categories_points_and_handling_time(db):
 def test_report_period_must_be_weekly_or_monthly(db):
     with pytest.raises(ValueError, match="period"):
         complaint_report(load_policy(), "daily")
+
+
+def test_a_zero_average_handling_time_is_shown_as_zero_not_as_missing():
+    from tasks.report import report_rows
+
+    empty = {k: {} for k in ("by_category", "by_department", "by_status", "points_by_department",
+                             "points_by_person")}
+    rows = report_rows({**empty, "total": 1, "overdue": 0, "average_handling_hours": 0.0})
+    assert ("summary", "average_handling_hours", "0.0") in rows
+    rows = report_rows({**empty, "total": 0, "overdue": 0, "average_handling_hours": None})
+    assert ("summary", "average_handling_hours", "—") in rows
