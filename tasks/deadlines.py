@@ -91,17 +91,6 @@ class WorkCalendar:
         close = datetime.combine(day, self.policy.workday_end, tzinfo=self.tz)
         return close.astimezone(UTC)
 
-    def working_days_between(self, start: datetime, end: datetime) -> int:
-        """Working days after ``start``'s day up to and including ``end``'s day."""
-        first = start.astimezone(self.tz).date()
-        last = end.astimezone(self.tz).date()
-        count = 0
-        day = first
-        while day < last:
-            day += timedelta(days=1)
-            count += self.is_workday(day)
-        return count
-
 
 def _chinese_calendar_is_workday(day: date) -> bool | None:
     """chinese-calendar's answer, or None for a year it has no data for (it raises)."""

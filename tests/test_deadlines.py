@@ -109,12 +109,6 @@ def test_zero_working_days_is_the_start_itself(calendar):
     assert calendar.add(start, Duration(0, "working_days")) == start
 
 
-def test_working_days_between_skip_the_holiday(calendar):
-    # Working days after 30 Sept up to and including 12 Oct: 8, 9, 10, 12 Oct.
-    assert calendar.working_days_between(shanghai(2026, 9, 30, 10, 0),
-                                         shanghai(2026, 10, 12, 9, 0)) == 4
-
-
 def test_workday_end_follows_the_policy():
     late = WorkCalendar(CalendarPolicy(workday_end="17:30"))
     assert late.add(shanghai(2026, 11, 27, 16, 0), THREE_WORKING_DAYS) == shanghai(
