@@ -8,9 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Clock
-from policy.schema import Policy
+from policy.schema import Escalation, Policy
 from tasks.deadlines import calendar_for
 from tasks.ladder import next_escalation_at
+
+
+def ladder_for(policy: Policy, process: str) -> Escalation:
+    """The escalation ladder that governs a process's clocks (the sweep is process-blind)."""
+    ladders = {"complaint": policy.complaint.escalation}
+    if process not in ladders:
+        raise KeyError(f"no escalation ladder for process {process!r}")
+    return ladders[process]
 
 
 def start_clock(
@@ -24,7 +32,8 @@ def start_clock(
     clock = Clock(
         process=process, case_number=case_number, name=name, round=round, owner_key=owner,
         due_at=due_at, escalation_level=0,
-        next_escalation_at=_first_rung(policy, due_at),
+        next_escalation_at=next_escalation_at(due_at, 0, ladder_for(policy, process),
+                                              calendar_for(policy.calendar)),
     )
     session.add(clock)
     session.flush()
@@ -50,10 +59,5 @@ def move_clock(clock: Clock, policy: Policy, due_at: datetime) -> None:
     if clock.met_at is None:
         calendar = calendar_for(policy.calendar)
         clock.next_escalation_at = next_escalation_at(
-            due_at, clock.escalation_level, policy.complaint.escalation, calendar
+            due_at, clock.escalation_level, ladder_for(policy, clock.process), calendar
         )
-
-
-def _first_rung(policy: Policy, due_at: datetime) -> datetime | None:
-    return next_escalation_at(due_at, 0, policy.complaint.escalation,
-                              calendar_for(policy.calendar))

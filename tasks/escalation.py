@@ -15,6 +15,7 @@ from models import ApprovalStatus, ApprovalTask, Clock, Escalation
 from models.db import session_scope
 from policy.schema import Policy
 from tasks import events
+from tasks.clocks import ladder_for
 from tasks.deadlines import calendar_for, now
 from tasks.ladder import next_escalation_at, rungs_reached
 from tasks.notify import notify_person
@@ -51,7 +52,7 @@ def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: date
     clock = session.get(Clock, clock_id, with_for_update=True)
     if clock is None or clock.met_at is not None or clock.next_escalation_at is None:
         return []
-    ladder = policy.complaint.escalation
+    ladder = ladder_for(policy, clock.process)
     calendar = calendar_for(policy.calendar)
     task = session.scalar(select(ApprovalTask).where(
         ApprovalTask.clock_id == clock.id, ApprovalTask.status == ApprovalStatus.PENDING))
