@@ -24,28 +24,34 @@ from tasks.people import escalation_targets
 BATCH = 500
 
 
-def overdue_clocks(session: Session, moment: datetime, limit: int = BATCH) -> list[int]:
+def overdue_clocks(session: Session, moment: datetime, limit: int = BATCH,
+                   skip: frozenset[int] = frozenset()) -> list[int]:
     """Ids of clocks whose next rung is due: one range scan on ix_clocks_next_escalation_at,
     so the cost grows with the overdue clocks, not with the open ones."""
-    return list(session.scalars(
-        select(Clock.id).where(Clock.next_escalation_at <= moment)
-        .order_by(Clock.next_escalation_at).limit(limit)))
+    query = select(Clock.id).where(Clock.next_escalation_at <= moment)
+    if skip:
+        query = query.where(Clock.id.not_in(skip))
+    return list(session.scalars(query.order_by(Clock.next_escalation_at).limit(limit)))
 
 
 def sweep(policy: Policy, moment: datetime | None = None) -> list[dict]:
-    """Escalate every overdue clock by the rungs it has reached. Each clock in its own
-    transaction; a rung already recorded (unique clock+level) is never sent again."""
+    """Escalate every overdue clock by the rungs it has reached, in batches until none is left.
+    Each clock in its own transaction; a rung already recorded (unique clock+level) is never
+    sent again."""
     moment = moment or now()
-    with session_scope() as session:
-        ids = overdue_clocks(session, moment)
     done: list[dict] = []
-    for clock_id in ids:
-        try:
-            with session_scope() as session:
-                done += escalate_clock(session, policy, clock_id, moment)
-        except IntegrityError:
-            continue  # a concurrent sweep recorded this rung first
-    return done
+    failed: set[int] = set()  # not retried within this sweep
+    while True:
+        with session_scope() as session:
+            ids = overdue_clocks(session, moment, skip=frozenset(failed))
+        if not ids:
+            return done
+        for clock_id in ids:
+            try:
+                with session_scope() as session:
+                    done += escalate_clock(session, policy, clock_id, moment)
+            except IntegrityError:
+                failed.add(clock_id)  # a concurrent sweep recorded this rung first
 
 
 def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: datetime) -> list[dict]:

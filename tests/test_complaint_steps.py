@@ -189,3 +189,23 @@ def test_a_zero_average_handling_time_is_shown_as_zero_not_as_missing():
     assert ("summary", "average_handling_hours", "0.0") in rows
     rows = report_rows({**empty, "total": 0, "overdue": 0, "average_handling_hours": None})
     assert ("summary", "average_handling_hours", "—") in rows
+
+
+def test_one_sweep_escalates_every_overdue_clock_beyond_one_batch(db):
+    from models import Escalation
+    from tasks.clocks import start_clock
+    from tasks.escalation import BATCH, sweep
+
+    policy = load_policy()
+    count = BATCH + 20
+    with session_scope() as session:
+        for i in range(count):
+            start_clock(session, policy, process="complaint", case_number=f"TS-2026-{i:06d}",
+                        name="handling", owner="chen.qe", due_at=MONDAY - timedelta(hours=1))
+        start_clock(session, policy, process="complaint", case_number="TS-2026-999999",
+                    name="handling", owner="chen.qe", due_at=MONDAY + timedelta(hours=1))
+    escalated = sweep(policy)
+    assert len(escalated) == count and {e["level"] for e in escalated} == {1}
+    assert sweep(policy) == []
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Escalation)) == count
