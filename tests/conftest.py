@@ -41,6 +41,14 @@ def wait_for(predicate, timeout: float = 60.0, every: float = 0.25, what: str = 
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+@pytest.fixture(scope="session")
+def policy():
+    """The shipped default policy (000 D2), whatever KEFU_POLICY says."""
+    from policy.load import DEFAULT_POLICY, load_policy
+
+    return load_policy(DEFAULT_POLICY)
+
+
 # --- SMTP ----------------------------------------------------------------------------------
 
 @dataclass

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policy.load import DEFAULT_POLICY, load_policy
 from policy.schema import CalendarPolicy
 from tasks.deadlines import WorkCalendar
 from tasks.ladder import next_escalation_at, rung_due_at, rungs_reached
@@ -20,11 +19,6 @@ DUE = datetime(2026, 12, 2, 18, 0, tzinfo=SHANGHAI)
 
 def shanghai(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return load_policy(DEFAULT_POLICY)
 
 
 @pytest.fixture(scope="module")

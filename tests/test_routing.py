@@ -6,16 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from policy.load import DEFAULT_POLICY, load_policy
 from tasks.classify import classify
 from tasks.route import assess_return, route
 
 RECEIVED = date(2026, 11, 27)
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return load_policy(DEFAULT_POLICY)
 
 
 @pytest.fixture(scope="module")

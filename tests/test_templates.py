@@ -9,7 +9,6 @@ import pytest
 
 from models import Complaint, Customer
 from notifications.render import LOCALES, TEMPLATES, events, render
-from policy.load import load_policy
 
 TZ = "Asia/Shanghai"
 NUMBER = "TS-2026-0042"
@@ -21,11 +20,6 @@ RECEIVED_LOCAL = "2026-11-27 16:00"
 
 EVENTS = ("approval_requested", "superior_informed", "complaint_reply", "feedback_form",
           "escalation")
-
-
-@pytest.fixture(scope="module")
-def policy():
-    return load_policy()
 
 
 def _complaint(**overrides) -> Complaint:
