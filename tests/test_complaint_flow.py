@@ -29,7 +29,9 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     assert handling["assignee"] == "chen.qe"
     assert view["points"] == 1
 
-    # The case waits; the worker dies (kill -9); the decision is taken while it is down.
+    # The case waits (its run is suspended); the worker dies (kill -9); the decision is taken
+    # while it is down.
+    _wait_suspended(kefu, view["flow_run_id"])
     kefu.kill_worker()
     kefu.run("approvals", "decide", str(handling["id"]), "--as", "chen.qe",
              "--decision", "approve", "--comment", "更換批次，補發兩箱")
@@ -37,6 +39,7 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     opinion = kefu.pending(number, "customer_feedback")
     assert opinion["assignee"] == "wu.ops"
 
+    _wait_suspended(kefu, view["flow_run_id"])
     kefu.kill_worker()
     kefu.run("approvals", "decide", str(opinion["id"]), "--as", "wu.ops", "--decision", "approve")
     kefu.start_worker()
@@ -52,6 +55,12 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     assert kinds.count("handled") == 1 and kinds.count("archived") == 1
     assert view["approvals"][0]["decision"] == "approve"
     _assert_dashboard_tells_the_story(kefu, number, view)
+
+
+def _wait_suspended(kefu, run_id: str) -> None:
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    wait_for(lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state_type"] == "PAUSED",
+             what="the run to be suspended")
 
 
 def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
@@ -167,8 +176,7 @@ def test_a_decision_from_the_prefect_ui_form_goes_through_the_same_checks(kefu):
 
     def resume_as(person: str) -> None:
         # What the Prefect UI's form on a suspended run sends.
-        wait_for(lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state_type"] == "PAUSED",
-                 what="the run to be suspended")
+        _wait_suspended(kefu, run_id)
         answer = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": {
             "decided_by": person, "decision": "approve", "comment": "UI 決定"}}).json()
         assert answer["status"] == "ACCEPT", answer
