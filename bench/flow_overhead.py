@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,11 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.report import emit
+from runtime.ports import free_port
 
 
 def _environment() -> Path:
@@ -36,7 +31,7 @@ def _environment() -> Path:
     os.environ.update({
         "KEFU_DATA_DIR": str(folder),
         "KEFU_DATABASE_URL": f"sqlite:///{folder / 'kefu.db'}",
-        "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{_port()}/api",
+        "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
     })
     os.environ["PREFECT_API_URL"] = os.environ["KEFU_PREFECT_API_URL"]
     os.environ.pop("KEFU_NOW", None)
@@ -146,7 +141,7 @@ def main() -> None:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Sink
 
-    smtp_port = _port()
+    smtp_port = free_port()
     Controller(Sink(), hostname="127.0.0.1", port=smtp_port).start()
     os.environ["KEFU_MAIL_URL"] = f"mailto://127.0.0.1:{smtp_port}?from=b@bench.example&mode=insecure"
 
@@ -184,11 +179,7 @@ def main() -> None:
         "ratio_complaint_to_bare": round(c_ran / b_ran, 2) if b_ran else None,
         "rounds": args.rounds,
     }
-    print(f"{'measure':<44}{'seconds':>10}")
-    for key, value in result.items():
-        print(f"{key:<44}{value!s:>10}")
-    (folder / "flow_overhead.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result))
+    emit(result, folder, "flow_overhead", header=("measure", "seconds"))
 
 
 if __name__ == "__main__":

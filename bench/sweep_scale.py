@@ -12,13 +12,14 @@ clock. Prints a table and JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.report import emit
 
 
 def _build(url: str, open_count: int, overdue: int, now: datetime) -> None:
@@ -95,10 +96,7 @@ def main() -> None:
     results["ratio_query_open_10x"] = round(results["open"]["query_ms"] / results["small_open"]["query_ms"], 2)
     results["ratio_query_overdue_2x"] = round(
         results["open_2x_overdue"]["query_ms"] / results["open"]["query_ms"], 2)
-    for key, value in results.items():
-        print(f"{key:<24} {value}")
-    (folder / "sweep_scale.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results))
+    emit(results, folder, "sweep_scale")
 
 
 if __name__ == "__main__":

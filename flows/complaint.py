@@ -11,6 +11,7 @@ from prefect import flow, tags, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
 from policy.load import load_policy
@@ -90,10 +91,12 @@ async def publish(number: str, routed: dict | None = None) -> None:
         description=f"投訴 {number}",
     )
     run_id = current_run_id()
-    if routed and run_id:
+    name = f"complaint {number} {routed['category']}" if routed else None
+    # A resumed run re-runs from the top: rename it only the first time.
+    if name and run_id and flow_run.get_name() != name:
         async with get_client() as client:
             await client.update_flow_run(
-                run_id, name=f"complaint {number} {routed['category']}",
+                run_id, name=name,
                 tags=["process:complaint", f"category:{routed['category']}",
                       f"department:{routed['department']}"],
             )

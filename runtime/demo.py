@@ -10,7 +10,6 @@ the escalation sweep, then says where to look.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from models.db import PROJECT_ROOT, data_dir, database_url, session_scope
 from models.migrate import upgrade
 from policy.load import load_policy
 from runtime import server
+from runtime.ports import free_port, port_is_free
 from runtime.runs import start_complaint_run, wait_for_deployment, wake_task
 from tasks.approvals import decide
 from tasks.deadlines import calendar_for, now
@@ -122,21 +122,10 @@ def _start_mailbox() -> _Mailbox:
     from aiosmtpd.handlers import Mailbox
 
     folder = data_dir() / "demo-mail"
-    port = 8025 if _port_free(8025) else _any_port()
+    port = 8025 if port_is_free(8025) else free_port()
     controller = Controller(Mailbox(folder), hostname="127.0.0.1", port=port)
     controller.start()
     return _Mailbox(port=port, folder=folder, controller=controller)
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _any_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start_worker() -> subprocess.Popen:

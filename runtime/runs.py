@@ -74,7 +74,11 @@ def start_complaint_run(number: str) -> str:
 
 def pause_key(task_id: int, wakeups: int) -> str:
     """The pause key of a flow run waiting on a task; the flow and the waker agree on it."""
-    return f"approval-{task_id}-{wakeups}"
+    return f"{_pause_key_prefix(task_id)}{wakeups}"
+
+
+def _pause_key_prefix(task_id: int) -> str:
+    return f"approval-{task_id}-"
 
 
 def wake_task(task_id: int, patience: float = 5.0) -> str:
@@ -97,8 +101,6 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
     while True:
         try:
             outcome = asyncio.run(_resume_if_waiting_on(run_id, task_id, run_input))
-        except PrefectUnavailable:
-            raise
         except Exception as exc:
             raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
         if outcome != "running" or time.monotonic() > deadline:
@@ -121,7 +123,7 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
         if state.type.value != "PAUSED":
             return "running"
         key = state.state_details.pause_key or ""
-        if not key.startswith(f"approval-{task_id}-"):
+        if not key.startswith(_pause_key_prefix(task_id)):
             return "waiting on another step"
         try:
             await client.resume_flow_run(run_id, run_input=run_input)
@@ -169,7 +171,7 @@ def recover_orphaned_runs(deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
     return asyncio.run(recover())
 
 
-def reconcile(progress=lambda message: None) -> dict[str, int]:
+def reconcile() -> dict[str, int]:
     """Apply what Prefect missed: start runs for cases filed while it was down, and wake runs
     whose decision was taken while it (or the worker) was down."""
     counts = {"started": 0, "woken": 0, "failed": 0}
@@ -184,14 +186,13 @@ def reconcile(progress=lambda message: None) -> dict[str, int]:
         try:
             start_complaint_run(number)
             counts["started"] += 1
-            progress(f"started the flow run of {number}")
         except PrefectUnavailable as exc:
             counts["failed"] += 1
             log.warning("cannot start %s: %s", number, exc)
     for task_id in unwoken:
         try:
-            wake_task(task_id, patience=0)
-            counts["woken"] += 1
+            if wake_task(task_id, patience=0) == "resumed":
+                counts["woken"] += 1
         except PrefectUnavailable as exc:
             counts["failed"] += 1
             log.warning("cannot wake task %s: %s", task_id, exc)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Clock
+from models import ApprovalStatus, ApprovalTask, Clock
 from policy.schema import Escalation, Policy
 from tasks.deadlines import calendar_for
 from tasks.ladder import next_escalation_at
@@ -53,9 +53,20 @@ def meet_clock(clock: Clock, at: datetime) -> None:
         clock.next_escalation_at = None
 
 
-def move_clock(clock: Clock, policy: Policy, due_at: datetime) -> None:
-    """A new due time (a special case granted 7 working days); the ladder restarts from it."""
+def meet_case_clock(session: Session, case_number: str, name: str, round: int, at: datetime) -> None:
+    """Stop a case's clock, if the case has one of that name in that round."""
+    clock = get_clock(session, case_number, name, round)
+    if clock is not None:
+        meet_clock(clock, at)
+
+
+def move_clock(session: Session, clock: Clock, policy: Policy, due_at: datetime) -> None:
+    """A new due time (a special case granted 7 working days); the ladder restarts from it,
+    and the pending approval tasks running on this clock are due then too."""
     clock.due_at = due_at
+    for task in session.scalars(select(ApprovalTask).where(
+            ApprovalTask.clock_id == clock.id, ApprovalTask.status == ApprovalStatus.PENDING)):
+        task.due_at = due_at
     if clock.met_at is None:
         calendar = calendar_for(policy.calendar)
         clock.next_escalation_at = next_escalation_at(

@@ -25,7 +25,7 @@ from policy.schema import ApprovalStep, Policy
 from tasks import events
 from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
 from tasks.classify import classify
-from tasks.clocks import get_clock, meet_clock, move_clock, start_clock
+from tasks.clocks import get_clock, meet_case_clock, meet_clock, move_clock, start_clock
 from tasks.deadlines import calendar_for, now
 from tasks.intake import PROCESS
 from tasks.notify import notify_customer, notify_person
@@ -79,9 +79,7 @@ def _register(session: Session, complaint: Complaint, category: str, by: str) ->
     complaint.classified_by = by
     complaint.registered_at = complaint.registered_at or moment
     complaint.status = ComplaintStatus.HANDLING
-    clock = get_clock(session, complaint.number, "register", 1)
-    if clock is not None:
-        meet_clock(clock, moment)
+    meet_case_clock(session, complaint.number, "register", 1, moment)
     events.record(session, PROCESS, complaint.number, "classified", by, category=category,
                   round=complaint.round)
 
@@ -192,9 +190,7 @@ def reply_to_customer(policy: Policy, number: str) -> bool:
                         context={**message_context(complaint, policy), "promise": promise})
         moment = now()
         complaint.replied_at = moment
-        clock = get_clock(session, number, "reply", 1)
-        if clock is not None:
-            meet_clock(clock, moment)
+        meet_case_clock(session, number, "reply", 1, moment)
         events.record(session, PROCESS, number, "customer_replied", "kefu", promise=promise)
         return True
 
@@ -270,9 +266,7 @@ def _finish_handling(session: Session, policy: Policy, complaint: Complaint, by:
     moment = now()
     complaint.handled_at = moment
     complaint.status = ComplaintStatus.FEEDBACK
-    clock = get_clock(session, complaint.number, "handling", complaint.round)
-    if clock is not None:
-        meet_clock(clock, moment)
+    meet_case_clock(session, complaint.number, "handling", complaint.round, moment)
     start_clock(session, policy, process=PROCESS, case_number=complaint.number, name="feedback",
                 owner=resolve_assignee(policy.complaint.feedback_officer, policy),
                 round=complaint.round,
@@ -322,11 +316,7 @@ def mark_special(policy: Policy, number: str, actor: str, reason: str) -> dateti
         due = calendar_for(policy.calendar).add(complaint.received_at,
                                                 policy.complaint.deadlines.handling_special)
         complaint.special = True
-        clock = get_clock(session, number, "handling", complaint.round)
-        move_clock(clock, policy, due)
-        for task in session.scalars(select(ApprovalTask).where(
-                ApprovalTask.clock_id == clock.id, ApprovalTask.status == "pending")):
-            task.due_at = due
+        move_clock(session, get_clock(session, number, "handling", complaint.round), policy, due)
         events.record(session, PROCESS, number, "marked_special", actor, reason=reason,
                       handling_due_at=due)
         return due
@@ -349,9 +339,7 @@ def send_feedback_form(policy: Policy, number: str) -> bool:
                                  "criticism": criticism.detail if criticism else None})
         moment = now()
         complaint.feedback_sent_at = moment
-        clock = get_clock(session, number, "feedback", complaint.round)
-        if clock is not None:
-            meet_clock(clock, moment)
+        meet_case_clock(session, number, "feedback", complaint.round, moment)
         events.record(session, PROCESS, number, "feedback_form_sent", "kefu",
                       round=complaint.round)
         return True

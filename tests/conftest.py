@@ -9,7 +9,6 @@ import email.policy
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from runtime.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 KEFU = [sys.executable, "-m", "cli.main"]
 POSTGRES_URL = os.environ.get("KEFU_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float = 60.0, every: float = 0.25, what: str = "condition"):
