@@ -93,6 +93,8 @@ class Person(_Strict):
     title: str = ""
     superior: str | None = None
     roles: list[str] = []
+    # 000 D7: the sales territories whose customers this section chief pre-grades.
+    territories: list[str] = []
     email: str | None = None
     apprise: list[str] = Field(default=[], description="extra Apprise URLs: dingtalk://, wecombot://…")
     locale: Literal["zh-CN", "en"] | None = None
