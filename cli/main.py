@@ -261,6 +261,8 @@ def approvals_decide(
     comment: Annotated[str | None, typer.Option(help="Reason or handling result")] = None,
     category: Annotated[str | None, typer.Option(help="The category, when classifying by hand")] = None,
     person: Annotated[str | None, typer.Option(help="The staff member criticised (§3.3)")] = None,
+    outcome: Annotated[str | None, typer.Option(
+        help="continue, suspend, terminate or hand_over (a development project's review)")] = None,
 ) -> None:
     """Decide an approval task; the waiting flow run continues."""
     from models.db import session_scope
@@ -270,7 +272,8 @@ def approvals_decide(
     policy = load_policy()
     with session_scope() as session:
         task = decide(session, policy, task_id, actor=by, decision=decision.value,
-                      comment=comment, data={"category": category, "person": person})
+                      comment=comment, data={"category": category, "person": person,
+                                              "outcome": outcome})
         case_number = task.case_number
     typer.echo(f"task {task_id} ({case_number}): {decision.value} by {by}")
     try:
@@ -391,6 +394,10 @@ def demo(
 
     run_demo(stop_server=stop_server)
 
+
+from cli.prospect import register as register_prospect  # noqa: E402
+
+register_prospect(app, clear_errors)
 
 if __name__ == "__main__":
     app()

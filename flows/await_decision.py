@@ -34,6 +34,7 @@ class DecisionInput(RunInput):
     comment: str = ""
     category: str | None = None
     person: str | None = None
+    outcome: str | None = None
 
 
 @task(name="check-decision", cache_policy=NO_CACHE, persist_result=False)
@@ -59,7 +60,7 @@ def take_form_input(task_id: int, form: dict | None) -> bool:
         if form:
             try:
                 with session.begin_nested():
-                    data = {k: form.get(k) for k in ("category", "person") if form.get(k)}
+                    data = {k: form.get(k) for k in ("category", "person", "outcome") if form.get(k)}
                     decide(session, policy, task_id, actor=form["decided_by"],
                            decision=form["decision"], comment=form.get("comment") or None,
                            data=data, via="prefect-ui")

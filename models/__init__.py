@@ -6,9 +6,11 @@ from models.complaint import Complaint, ComplaintStatus, ScoreEntry
 from models.customer import Customer
 from models.history import ArchiveRecord, CaseEvent, Notification
 from models.org import Department, Person
+from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, TrackingRecord
 
 __all__ = [
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",
     "ComplaintStatus", "Customer", "Department", "Escalation", "Notification", "Person",
     "ScoreEntry",
+    "Prospect", "ProspectStatus", "Spend", "SpendStatus", "TrackingRecord",
 ]

@@ -218,6 +218,8 @@ class LadderLevel(_Strict):
     level: int
     after: Duration
     notify: list[str]
+    # The message template of this rung (another process's wording, a reminder …).
+    event: str = "escalation"
 
     _d = field_validator("after", mode="before")(_duration)
 
@@ -279,6 +281,7 @@ class Policy(_Strict):
     organisation: Organisation
     channels: Channels = Channels()
     complaint: ComplaintPolicy
+    new_customer: NewCustomerPolicy | None = None  # 000 D8/D9; see policy/new_customer.py
 
     @model_validator(mode="after")
     def _complaint_references_resolve(self) -> Policy:
@@ -306,6 +309,8 @@ class Policy(_Strict):
                     raise ValueError(
                         f"complaint.escalation.ladder[{lvl.level - 1}].notify: {problem}"
                     )
+        if self.new_customer is not None:
+            self.new_customer.check_references(self)
         return self
 
 
@@ -334,3 +339,8 @@ def notify_ref_problem(ref: str, policy: Policy) -> str | None:
     if ref == "assignee" or re.fullmatch(r"superior(\.superior)*", ref):
         return None
     return assignee_ref_problem(ref, policy)
+
+
+from policy.new_customer import NewCustomerPolicy  # noqa: E402  (it builds on the classes above)
+
+Policy.model_rebuild()

@@ -13,9 +13,12 @@ from tasks.deadlines import calendar_for
 from tasks.ladder import next_escalation_at
 
 
-def ladder_for(policy: Policy, process: str) -> Escalation:
-    """The escalation ladder that governs a process's clocks (the sweep is process-blind)."""
+def ladder_for(policy: Policy, process: str, clock_name: str = "") -> Escalation:
+    """The escalation ladder that governs a process's clocks (the sweep is process-blind);
+    a process may give some of its clocks (reminders, reviews) a ladder of their own."""
     ladders = {"complaint": policy.complaint.escalation}
+    if policy.new_customer is not None:
+        ladders["new_customer"] = policy.new_customer.ladder(clock_name)
     if process not in ladders:
         raise KeyError(f"no escalation ladder for process {process!r}")
     return ladders[process]
@@ -32,7 +35,7 @@ def start_clock(
     clock = Clock(
         process=process, case_number=case_number, name=name, round=round, owner_key=owner,
         due_at=due_at, escalation_level=0,
-        next_escalation_at=next_escalation_at(due_at, 0, ladder_for(policy, process),
+        next_escalation_at=next_escalation_at(due_at, 0, ladder_for(policy, process, name),
                                               calendar_for(policy.calendar)),
     )
     session.add(clock)
@@ -70,5 +73,5 @@ def move_clock(session: Session, clock: Clock, policy: Policy, due_at: datetime)
     if clock.met_at is None:
         calendar = calendar_for(policy.calendar)
         clock.next_escalation_at = next_escalation_at(
-            due_at, clock.escalation_level, ladder_for(policy, clock.process), calendar
+            due_at, clock.escalation_level, ladder_for(policy, clock.process, clock.name), calendar
         )

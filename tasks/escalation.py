@@ -58,7 +58,7 @@ def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: date
     clock = session.get(Clock, clock_id, with_for_update=True)
     if clock is None or clock.met_at is not None or clock.next_escalation_at is None:
         return []
-    ladder = ladder_for(policy, clock.process)
+    ladder = ladder_for(policy, clock.process, clock.name)
     calendar = calendar_for(policy.calendar)
     task = session.scalar(select(ApprovalTask).where(
         ApprovalTask.clock_id == clock.id, ApprovalTask.status == ApprovalStatus.PENDING))
@@ -71,7 +71,7 @@ def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: date
         for person in targets:
             notify_person(
                 session, policy, key=f"{clock.case_number}:escalation:{clock.id}:{rung.level}",
-                process=clock.process, case_number=clock.case_number, event="escalation",
+                process=clock.process, case_number=clock.case_number, event=rung.event,
                 person_key=person,
                 context={"case_number": clock.case_number, "clock_name": clock.name,
                          "due_at": clock.due_at, "level": rung.level,

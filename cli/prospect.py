@@ -1,0 +1,183 @@
+"""``kefu prospect``: new-customer development projects (新客戶開發, 000 D8)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from policy.load import load_policy
+
+prospect_app = typer.Typer(help="New-customer development projects (新客戶開發).",
+                           no_args_is_help=True)
+JSON = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+def _emit(value: object) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _start_run(number: str) -> str | None:
+    from runtime.prospect_runs import start_prospect_run
+    from runtime.runs import PrefectUnavailable
+
+    try:
+        return start_prospect_run(number)
+    except PrefectUnavailable as exc:
+        typer.secho(f"warning: {number} is stored; its flow run could not start ({exc})",
+                    err=True, fg=typer.colors.YELLOW)
+        return None
+
+
+def _wake(task_id: int) -> None:
+    from runtime.runs import PrefectUnavailable, wake_task
+
+    try:
+        typer.echo(f"flow run: {wake_task(task_id)}", err=True)
+    except PrefectUnavailable as exc:
+        typer.secho(f"warning: recorded; the flow continues when Prefect is back ({exc})",
+                    err=True, fg=typer.colors.YELLOW)
+
+
+def prospect_apply(
+    name: Annotated[str, typer.Option(help="The prospect's name")],
+    product_line: Annotated[str, typer.Option(help="cast_balls or equipment (policy thresholds)")],
+    expected_annual_revenue: Annotated[str, typer.Option(help="Expected annual new business, 元")],
+    owner: Annotated[str, typer.Option(help="The salesperson who develops it (a person key)")],
+    as_json: JSON = False,
+) -> None:
+    """File a 新客戶開發立項申請書; prints its number and starts its flow run."""
+    from tasks.prospect_case import apply_prospect
+
+    prospect = apply_prospect(load_policy(), name=name, product_line=product_line,
+                              expected_annual_revenue=expected_annual_revenue, owner=owner)
+    run_id = _start_run(prospect.number)
+    if as_json:
+        _emit({"number": prospect.number, "qualified": prospect.qualified,
+                   "reason": prospect.qualification_reason, "flow_run_id": run_id})
+        return
+    typer.echo(prospect.number)
+    if not prospect.qualified:
+        typer.echo(f"does not qualify: {prospect.qualification_reason}; the leader decides "
+                   f"whether it goes ahead")
+
+
+def prospect_show(number: str, as_json: JSON = False) -> None:
+    """Status, approvals, budget, next review, reviews and history of one project."""
+    from tasks.prospect_card import prospect_card_markdown, prospect_view
+
+    if as_json:
+        _emit(prospect_view(number))
+    else:
+        typer.echo(prospect_card_markdown(number))
+
+
+def prospect_list(as_json: JSON = False) -> None:
+    """Every project, newest first, with its next review."""
+    from sqlalchemy import select
+
+    from models import Prospect
+    from models.db import session_scope
+    from tasks.prospect_card import prospect_view
+
+    with session_scope() as session:
+        numbers = list(session.scalars(select(Prospect.number).order_by(Prospect.id.desc())))
+    rows = []
+    for number in numbers:
+        view = prospect_view(number)
+        rows.append({k: view[k] for k in ("number", "name", "status", "owner", "next_review")})
+    if as_json:
+        _emit(rows)
+        return
+    for row in rows:
+        nxt = row["next_review"]
+        typer.echo(f"{row['number']}  {row['status']:<13} {row['owner']:<12} {row['name']}  "
+                   f"next: {nxt['review'] + ' ' + nxt['due_at'][:10] if nxt else '—'}")
+    if not rows:
+        typer.echo("no prospects")
+
+
+def prospect_track(
+    number: str,
+    note: Annotated[str, typer.Option(help="What happened (跟蹤記錄)")],
+    progress: Annotated[bool, typer.Option("--progress", help="Marks real progress")] = False,
+    as_json: JSON = False,
+) -> None:
+    """Record a tracking record (at least every 30 days, 000 D8 §4.1)."""
+    from tasks.prospect_case import track
+
+    done = track(load_policy(), number, note, progress)
+    if as_json:
+        _emit(done)
+    else:
+        typer.echo(f"{number}: recorded; next tracking record due {done['next_tracking_due_at']}")
+
+
+def prospect_budget(
+    number: str,
+    amount: Annotated[str, typer.Option(help="The preliminary budget, 元 (≤ 30,000)")],
+) -> None:
+    """Submit the 費用預算表 (within 7 days of approval); it goes to the audit chain."""
+    from tasks.prospect_case import submit_budget
+
+    task_id = submit_budget(load_policy(), number, amount)
+    typer.echo(f"{number}: budget {amount} submitted for audit")
+    _wake(task_id)
+
+
+def prospect_spend(
+    number: str,
+    amount: Annotated[str, typer.Option(help="The actual expense, 元")],
+    as_json: JSON = False,
+) -> None:
+    """Record an actual expense; more than 5% over budget needs the leader's approval."""
+    from tasks.prospect_case import record_spend
+
+    spend = record_spend(load_policy(), number, amount)
+    if as_json:
+        _emit(spend)
+    elif spend["approval_task_id"]:
+        typer.echo(f"{number}: {amount} is over budget; waiting for approval task "
+                   f"{spend['approval_task_id']}")
+    else:
+        typer.echo(f"{number}: {amount} recorded")
+
+
+def prospect_register(
+    number: str,
+    phone: Annotated[str, typer.Option(help="The new customer's phone")],
+    territory: Annotated[str | None, typer.Option(help="Sales territory (east, south, north)")] = None,
+    email: Annotated[str | None, typer.Option(help="The customer's e-mail")] = None,
+    address: Annotated[str | None, typer.Option(help="The customer's address")] = None,
+) -> None:
+    """Fill in the won customer's 客戶基本信息表 (within 5 working days, 000 D9)."""
+    from tasks.prospect_case import register_customer
+
+    task_id = register_customer(load_policy(), number, phone=phone, territory=territory,
+                                email=email, address=address)
+    typer.echo(f"{number}: registered as a customer (temporary tier)")
+    _wake(task_id)
+
+
+def prospect_reschedule(as_json: JSON = False) -> None:
+    """Move every pending review to the offsets now in the policy file."""
+    from tasks.prospect_case import reschedule
+
+    moved = reschedule(load_policy())
+    if as_json:
+        _emit(moved)
+        return
+    for row in moved:
+        typer.echo(f"{row['prospect']} {row['review']}: {row['from'][:10]} → {row['to'][:10]}")
+    typer.echo(f"{len(moved)} review(s) moved")
+
+
+def register(app: typer.Typer, clear_errors) -> None:  # noqa: ANN001  (cli.main's error guard)
+    """Add ``kefu prospect …`` to the kefu command, each command behind kefu's error guard."""
+    for name, command in (("apply", prospect_apply), ("show", prospect_show),
+                          ("list", prospect_list), ("track", prospect_track),
+                          ("budget", prospect_budget), ("spend", prospect_spend),
+                          ("register", prospect_register), ("reschedule", prospect_reschedule)):
+        prospect_app.command(name)(clear_errors(command))
+    app.add_typer(prospect_app, name="prospect")

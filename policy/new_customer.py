@@ -1,0 +1,120 @@
+"""Schema of the ``new_customer:`` policy section: 銷售部門新客戶開發管理辦法 (000 D8) and the
+registration rule of 客戶管理制度 (000 D9)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from policy.schema import Duration, Escalation, _duration
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChainStep(_Strict):
+    """One person in a sequential chain, by role (resolved through the organisation)."""
+
+    key: str
+    label: str
+    assignee: str
+    due: Duration
+
+    _d = field_validator("due", mode="before")(_duration)
+
+
+class BudgetRules(_Strict):
+    due: Duration                       # 000 D8 §5.1: 7日內編制費用預算表
+    preliminary_max: Decimal            # 000 D8 §5.1: 前期開發費用總額不得高于3萬元
+    overrun_tolerance_percent: Decimal  # 000 D8 §5.1: 不得超預算5%
+    audit: list[ChainStep]              # 000 D8 §5.2: 副組長、財務部審核後組長批准
+    overrun_approver: str               # who approves a spend beyond the tolerance
+    overrun_due: Duration               # policy silent: time to decide such a spend
+
+    _d = field_validator("due", "overrun_due", mode="before")(_duration)
+
+
+class ReviewOffsets(_Strict):
+    """Days after the project's approval (立項) at which each review falls (000 D8 §4)."""
+
+    tracking: int = Field(gt=0)    # §4.1: 至少30天做好跟蹤記錄
+    attention: int = Field(gt=0)   # §4.2: 三個月內沒有明顯進展 → 特別關注
+    decision: int = Field(gt=0)    # §4.2: 六個月內沒有實質性突破 → 專題研究
+    report: int = Field(gt=0)      # §4.2: 一年內達不到標準 → 書面報告
+    tracking_reminder_before: int = Field(ge=0)  # policy silent
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReviewOffsets:
+        if not self.attention < self.decision < self.report:
+            raise ValueError("attention < decision < report days are required")
+        if self.tracking_reminder_before >= self.tracking:
+            raise ValueError("tracking_reminder_before must be shorter than tracking")
+        return self
+
+
+class Ladders(_Strict):
+    """The shared sweep's ladders for this process's clocks, by kind of clock."""
+
+    overdue: Escalation      # an approval or a tracking record not given in time
+    reminder: Escalation     # the tracking record is due soon
+    attention: Escalation    # day 90 with no progress
+
+
+class NewCustomerPolicy(_Strict):
+    number_prefix: str = "XK"
+    thresholds: dict[str, Decimal]   # product line → minimum expected annual new business
+    override_approver: str           # who may let a non-qualifying prospect through
+    application: list[ChainStep]
+    budget: BudgetRules
+    reviews: ReviewOffsets
+    decision_step: ChainStep         # day 180: 專題研究, continue / suspend / terminate / hand over
+    report_chain: list[ChainStep]    # day 365: written report → group → deputy → leader
+    outcomes: list[str] = ["continue", "suspend", "terminate", "hand_over"]
+    registration_due: Duration       # 000 D9 §1.4: 5個工作日內備案
+    temporary_tier_review_months: int = Field(gt=0)  # 000 D7: 6個月後重新評定
+    reward_chain: list[ChainStep]    # 000 D8 §6: 評審組 → 財務部 → 董事長
+    ladders: Ladders
+
+    _d = field_validator("registration_due", mode="before")(_duration)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _non_negative(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        if not value:
+            raise ValueError("at least one product line")
+        bad = [k for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"negative threshold for {bad}")
+        return value
+
+    def ladder(self, clock_name: str) -> Escalation:
+        if clock_name.startswith("review:tracking-reminder"):
+            return self.ladders.reminder
+        if clock_name == "review:attention":
+            return self.ladders.attention
+        return self.ladders.overdue
+
+    def chains(self) -> list[tuple[str, ChainStep]]:
+        steps = [*self.application, *self.budget.audit, self.decision_step,
+                 *self.report_chain, *self.reward_chain]
+        return [(s.key, s) for s in steps]
+
+    def check_references(self, policy) -> None:  # noqa: ANN001  (a policy.schema.Policy)
+        """Every assignee and escalation target names somebody in the organisation."""
+        from policy.schema import assignee_ref_problem, notify_ref_problem
+
+        refs = [("new_customer.override_approver", self.override_approver),
+                ("new_customer.budget.overrun_approver", self.budget.overrun_approver)]
+        refs += [(f"new_customer.{key}.assignee", step.assignee) for key, step in self.chains()]
+        for where, ref in refs:
+            problem = assignee_ref_problem(ref, policy)
+            if problem:
+                raise ValueError(f"{where}: {problem}")
+        for name in ("overdue", "reminder", "attention"):
+            for lvl in getattr(self.ladders, name).ladder:
+                for ref in lvl.notify:
+                    problem = notify_ref_problem(ref, policy)
+                    if problem:
+                        raise ValueError(f"new_customer.ladders.{name}[{lvl.level - 1}]: {problem}")

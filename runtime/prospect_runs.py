@@ -1,0 +1,31 @@
+"""The flow run of a development project: started like a complaint's (runtime/runs.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import Prospect
+from models.db import session_scope
+from runtime.runs import PrefectUnavailable, run_deployment
+
+DEPLOYMENT = "new-customer/new-customer"
+
+
+def start_prospect_run(number: str) -> str:
+    """Create the project's flow run (one per project) and remember its id."""
+    from prefect.exceptions import ObjectNotFound
+
+    with session_scope() as session:
+        uid = session.scalar(select(Prospect.uid).where(Prospect.number == number))
+    try:
+        run = run_deployment(DEPLOYMENT, parameters={"number": number}, timeout=0,
+                             flow_run_name=f"prospect {number}", tags=["process:new_customer"],
+                             idempotency_key=f"prospect:{uid}")
+    except ObjectNotFound:
+        raise PrefectUnavailable(f"deployment {DEPLOYMENT!r} is not registered: start "
+                                 f"`kefu worker`") from None
+    except Exception as exc:  # httpx errors, server down
+        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    with session_scope() as session:
+        session.scalar(select(Prospect).where(Prospect.number == number)).flow_run_id = str(run.id)
+    return str(run.id)

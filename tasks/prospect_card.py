@@ -1,0 +1,109 @@
+"""What a development project looks like to people: the JSON of ``kefu prospect show`` and
+the project card (with its coming reviews) published on the Prefect dashboard."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import ApprovalTask, CaseEvent, Clock, Notification
+from models.db import session_scope
+from notifications.render import local_time
+from policy.load import load_policy
+from tasks import prospect_case as case
+from tasks.approvals import task_view
+from tasks.new_customer import review_dates
+
+REVIEW_CLOCKS = {case.TRACKING: "tracking", case.TRACKING_REMINDER: "tracking_reminder",
+                 case.ATTENTION: "attention_90", case.SPECIAL_STUDY_CLOCK: "special_study_180"}
+
+
+def _review(name: str, clock: Clock) -> dict:
+    status = "met" if clock.met_at else ("overdue" if clock.escalation_level else "pending")
+    return {"review": name, "round": clock.round, "due_at": clock.due_at.isoformat(),
+            "status": status, "escalation_level": clock.escalation_level}
+
+
+def prospect_view(number: str) -> dict:
+    policy = load_policy()
+    rules = case.rules_of(policy)
+    with session_scope() as session:
+        prospect = case.get(session, number)
+        case.settle_spends(session, prospect)
+        clocks = session.scalars(select(Clock).where(Clock.case_number == number)
+                                 .order_by(Clock.round, Clock.id)).all()
+        latest = {c.name: c for c in clocks if c.name in REVIEW_CLOCKS}
+        reviews = [_review(REVIEW_CLOCKS[name], clock) for name, clock in latest.items()]
+        if prospect.approved_at and not any(c.name.startswith("approval:report") for c in clocks):
+            due = review_dates(prospect.approved_at, rules.reviews)["report"]
+            reviews.append({"review": "report_365", "round": 1, "due_at": due.isoformat(),
+                            "status": "scheduled" if case.is_open(prospect.status) else "cancelled",
+                            "escalation_level": 0})
+        reviews.sort(key=lambda r: r["due_at"])
+        upcoming = [r for r in reviews if r["status"] in ("pending", "overdue", "scheduled")]
+        approvals = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
+                                    .order_by(ApprovalTask.id)).all()
+        history = session.scalars(select(CaseEvent).where(CaseEvent.case_number == number)
+                                  .order_by(CaseEvent.id)).all()
+        messages = session.scalars(select(Notification).where(Notification.case_number == number)
+                                   .order_by(Notification.id)).all()
+        customer = None
+        if prospect.customer_id:
+            from models import Customer
+
+            c = session.get(Customer, prospect.customer_id)
+            customer = {"id": c.id, "name": c.name, "phone": c.phone, "territory": c.territory,
+                        "registered_at": c.registered_at.isoformat(),
+                        "grade_temporary": c.grade_temporary,
+                        "grade_review_due_at": c.grade_review_due_at.isoformat()}
+        return {
+            "number": prospect.number, "name": prospect.name, "status": prospect.status,
+            "product_line": prospect.product_line,
+            "expected_annual_revenue": str(prospect.expected_annual_revenue),
+            "owner": prospect.owner_key, "qualified": prospect.qualified,
+            "qualification_reason": prospect.qualification_reason,
+            "applied_at": prospect.applied_at.isoformat(),
+            "approved_at": prospect.approved_at.isoformat() if prospect.approved_at else None,
+            "outcome": prospect.outcome, "flow_run_id": prospect.flow_run_id,
+            "budget": {
+                "amount": str(prospect.budget_amount) if prospect.budget_amount is not None else None,
+                "approved_at": (prospect.budget_approved_at.isoformat()
+                                if prospect.budget_approved_at else None),
+                "spent": str(case.spent_total(prospect)),
+                "spends": [{"id": s.id, "amount": str(s.amount), "status": s.status,
+                            "approval_task_id": s.approval_task_id, "at": s.at.isoformat()}
+                           for s in prospect.spends],
+            },
+            "next_review": upcoming[0] if upcoming else None,
+            "reviews": reviews,
+            "tracking": [{"at": r.at.isoformat(), "note": r.note, "progress": r.progress}
+                         for r in prospect.tracking],
+            "approvals": [task_view(t) for t in approvals],
+            "customer": customer,
+            "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, **e.detail}
+                       for e in history],
+            "notifications": [{"template": n.template, "recipient": n.recipient,
+                               "status": n.status, "title": n.title} for n in messages],
+        }
+
+
+def prospect_card_markdown(number: str) -> str:
+    """The project card: status, budget, the coming reviews and the decisions so far."""
+    view = prospect_view(number)
+    tz = load_policy().calendar.timezone
+    lines = [f"# 新客戶開發 {view['number']}: {view['name']}", "",
+             f"- status: **{view['status']}**  owner: {view['owner']}",
+             f"- product line: {view['product_line']}, expected annual revenue "
+             f"{view['expected_annual_revenue']}",
+             f"- budget: {view['budget']['amount'] or '—'} (spent {view['budget']['spent']})"]
+    if view["qualification_reason"]:
+        lines.append(f"- qualification: {view['qualification_reason']}")
+    if view["next_review"]:
+        nxt = view["next_review"]
+        lines.append(f"- **next review: {nxt['review']} on {local_time(nxt['due_at'], tz)}**")
+    lines += ["", "## Reviews", "", "| review | due | status |", "|---|---|---|"]
+    lines += [f"| {r['review']} | {local_time(r['due_at'], tz)} | {r['status']} |"
+              for r in view["reviews"]]
+    lines += ["", "## Approvals", "", "| step | assignee | due | decision |", "|---|---|---|---|"]
+    lines += [f"| {a['label']} | {a['assignee']} | {local_time(a['due_at'], tz)} | "
+              f"{a['decision'] or a['status']} |" for a in view["approvals"]]
+    return "\n".join(lines)
