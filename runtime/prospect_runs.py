@@ -29,3 +29,20 @@ def start_prospect_run(number: str) -> str:
     with session_scope() as session:
         session.scalar(select(Prospect).where(Prospect.number == number)).flow_run_id = str(run.id)
     return str(run.id)
+
+
+def start_missing_runs() -> dict[str, int]:
+    """Start the runs of open projects stored while Prefect (or the worker) was down."""
+    from models.prospect import ENDED
+
+    counts = {"started": 0, "failed": 0}
+    with session_scope() as session:
+        numbers = list(session.scalars(select(Prospect.number).where(
+            Prospect.flow_run_id.is_(None), Prospect.status.not_in(ENDED))))
+    for number in numbers:
+        try:
+            start_prospect_run(number)
+            counts["started"] += 1
+        except PrefectUnavailable:
+            counts["failed"] += 1
+    return counts

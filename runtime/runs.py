@@ -189,6 +189,10 @@ def reconcile() -> dict[str, int]:
         except PrefectUnavailable as exc:
             counts["failed"] += 1
             log.warning("cannot start %s: %s", number, exc)
+    from runtime.prospect_runs import start_missing_runs
+
+    for key, value in start_missing_runs().items():
+        counts[key] += value
     for task_id in unwoken:
         try:
             if wake_task(task_id, patience=0) == "resumed":

@@ -292,7 +292,7 @@ def submit_budget(policy: Policy, number: str, amount_text: str) -> int:
         prospect.budget_amount = amount
         prospect.status = ProspectStatus.BUDGET_REVIEW
         decide(session, policy, task.id, actor=prospect.owner_key, decision="approve",
-               comment=f"預算 {amount}", data={"amount": str(amount)})
+               comment=f"預算 {amount}")
         return task.id
 
 
@@ -503,7 +503,7 @@ def register_customer(policy: Policy, number: str, *, phone: str, territory: str
         session.flush()
         prospect.customer_id = customer.id
         decide(session, policy, task.id, actor=prospect.owner_key, decision="approve",
-               comment="客戶基本信息表已填寫", data={"customer_id": customer.id})
+               comment=f"客戶基本信息表已填寫（客戶 {customer.id}）")
         events.record(session, PROCESS, number, "registered", prospect.owner_key,
                       customer_id=customer.id, grade_review_due_at=customer.grade_review_due_at)
         return task.id

@@ -1,0 +1,105 @@
+"""A development project through its whole year on a real Prefect server with the real
+worker, real mail to a real SMTP server; on SQLite and on PostgreSQL. Time moves with
+KEFU_NOW (the many outcomes of each step are tested in test_new_customer_steps.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import httpx
+from conftest import wait_for
+
+T0 = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+
+
+def day(n: float) -> str:
+    return (T0 + timedelta(days=n)).isoformat()
+
+
+def show(kefu, number: str) -> dict:
+    return kefu.json("prospect", "show", number)
+
+
+def pending(kefu, number: str, step: str) -> dict:
+    def find():
+        return next((a for a in show(kefu, number)["approvals"]
+                     if a["step"] == step and a["status"] == "pending"), None)
+    return wait_for(find, timeout=90, what=f"a pending {step} task on {number}")
+
+
+def decide(kefu, number: str, step: str, at: str, *extra: str) -> dict:
+    task = pending(kefu, number, step)
+    kefu.run("approvals", "decide", str(task["id"]), "--as", task["assignee"], "--decision",
+             "approve", "--comment", f"{step} ok", *extra, now=at)
+    return task
+
+
+def mail(mailbox, who: str, words: str, number: str) -> list[dict]:
+    return [m for m in mailbox.to(f"{who}@distillery.example")
+            if number in m["subject"] and words in m["subject"]]
+
+
+def test_a_prospect_through_its_whole_year(kefu, mailbox):
+    applied = kefu.json("prospect", "apply", "--name", "華東鑄造廠", "--product-line",
+                        "cast_balls", "--expected-annual-revenue", "3500000", "--owner",
+                        "zheng.sales", now=day(0))
+    number = applied["number"]
+    assert applied["qualified"]
+
+    # 立項: review group → deputy leader → leader.
+    chain = [decide(kefu, number, step, day(0.1 * (i + 1)))["assignee"]
+             for i, step in enumerate(("feasibility", "audit", "approve"))]
+    assert chain == ["lin.dev", "xu.deputy", "wang.gm"]
+    assert wait_for(lambda: mail(mailbox, "wang.gm", "立項批準", number), what="the leader's mail")
+
+    # Budget within 7 days; deputy and finance audit, the leader approves.
+    budget = pending(kefu, number, "budget_submit")
+    assert budget["due_at"].startswith("2026-11-30")
+    kefu.run("prospect", "budget", number, "--amount", "20000", now=day(2))
+    for i, step in enumerate(("budget_audit", "budget_finance", "budget_approve")):
+        decide(kefu, number, step, day(2.1 + 0.1 * i))
+    view = wait_for(lambda: (v := show(kefu, number))["status"] == "developing" and v,
+                    what="the project to be developing")
+    # Every review is visible ahead of time, soonest first.
+    assert view["next_review"]["review"] == "tracking_reminder"
+    assert [r["review"] for r in view["reviews"]] == [
+        "tracking_reminder", "tracking", "attention_90", "special_study_180", "report_365"]
+
+    # Day 31: no tracking record → the shared sweep escalates to the owner and superior.
+    kefu.run("escalations", "run", now=day(31))
+    assert mail(mailbox, "zheng.sales", "逾期", number) and mail(mailbox, "li.east", "逾期", number)
+    kefu.run("prospect", "track", number, "--note", "拜訪採購部，報價中", now=day(33))
+    # Day 91: no progress recorded → special attention to the deputy leader and the leader.
+    kefu.run("escalations", "run", now=day(91))
+    for who in ("xu.deputy", "wang.gm"):
+        assert mail(mailbox, who, "特別關注", number), who
+
+    # Day 181: the special study decides to continue; day 366: the year report chain, whose
+    # leader hands the project over to the sales company.
+    decide(kefu, number, "special_study", day(181), "--outcome", "continue")
+    for i, step in enumerate(("report_review", "report_audit")):
+        decide(kefu, number, step, day(366 + 0.1 * i))
+    decide(kefu, number, "report_approve", day(366.3), "--outcome", "hand_over")
+
+    # Won: 客戶基本信息表 within 5 working days, with a temporary tier reviewed 6 months on.
+    registration = pending(kefu, number, "registration")
+    assert registration["assignee"] == "zheng.sales"
+    kefu.run("prospect", "register", number, "--phone", "021-55550000", "--territory", "east",
+             now=day(368))
+    view = wait_for(lambda: (v := show(kefu, number))["status"] == "won" and v,
+                    what="the project to be won")
+    assert view["customer"]["grade_temporary"] is True
+    assert view["customer"]["grade_review_due_at"][:7] == (T0 + timedelta(days=368 + 182)).isoformat()[:7]
+    assert view["next_review"] is None
+    assert all(a["status"] != "pending" for a in view["approvals"])
+    _assert_dashboard_shows_the_project(kefu, number, view)
+
+
+def _assert_dashboard_shows_the_project(kefu, number: str, view: dict) -> None:
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    run = wait_for(lambda: (r := httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json())
+                   ["state_type"] == "COMPLETED" and r, what="the flow run to complete")
+    assert run["name"] == f"prospect {number}" and "process:new_customer" in run["tags"]
+    cards = httpx.post(f"{api}/artifacts/latest/filter", json={
+        "artifacts": {"key": {"any_": [f"prospect-{number.lower()}"]}}, "limit": 1}).json()
+    assert cards and "## Reviews" in cards[0]["data"] and "won" in cards[0]["data"]
