@@ -453,7 +453,9 @@ def reschedule(policy: Policy) -> list[dict]:
             reminder, tracking = tracking_due(prospect.approved_at, last, rules.reviews)
             calendar = calendar_for(policy.calendar)
             wanted = {TRACKING: tracking, TRACKING_REMINDER: reminder, ATTENTION: dates["attention"],
-                      SPECIAL_STUDY_CLOCK: calendar.add(dates["decision"], rules.decision_step.due)}
+                      SPECIAL_STUDY_CLOCK: calendar.add(dates["decision"], rules.decision_step.due),
+                      f"approval:{rules.report_chain[0].key}":
+                          calendar.add(dates["report"], rules.report_chain[0].due)}
             for name, due in wanted.items():
                 clock = _current_round(session, prospect.number, name)
                 if clock is None or clock.met_at is not None or clock.due_at == due:

@@ -1,12 +1,15 @@
 """A development project through its whole year on a real Prefect server with the real
 worker, real mail to a real SMTP server; on SQLite and on PostgreSQL. Time moves with
-KEFU_NOW (the many outcomes of each step are tested in test_new_customer_steps.py)."""
+KEFU_NOW. Every resume of a waiting run starts a flow process, so the whole year (twelve
+decisions) runs once, on SQLite; PostgreSQL runs the same flow code through a rejection.
+The many outcomes of each step are tested in test_new_customer_steps.py."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import httpx
+import pytest
 from conftest import wait_for
 
 T0 = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
@@ -39,6 +42,7 @@ def mail(mailbox, who: str, words: str, number: str) -> list[dict]:
             if number in m["subject"] and words in m["subject"]]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_prospect_through_its_whole_year(kefu, mailbox):
     applied = kefu.json("prospect", "apply", "--name", "華東鑄造廠", "--product-line",
                         "cast_balls", "--expected-annual-revenue", "3500000", "--owner",
@@ -93,6 +97,29 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
     assert view["next_review"] is None
     assert all(a["status"] != "pending" for a in view["approvals"])
     _assert_dashboard_shows_the_project(kefu, number, view)
+
+
+def test_a_rejected_application_and_one_below_the_threshold(kefu, mailbox):
+    rejected = kefu.json("prospect", "apply", "--name", "華南設備廠", "--product-line",
+                         "equipment", "--expected-annual-revenue", "1200000", "--owner",
+                         "zheng.sales", now=day(0))["number"]
+    task = pending(kefu, rejected, "feasibility")
+    kefu.run("approvals", "decide", str(task["id"]), "--as", "lin.dev", "--decision", "reject",
+             "--comment", "客戶資信不足", now=day(1))
+    view = wait_for(lambda: (v := show(kefu, rejected))["status"] == "rejected" and v,
+                    what="the application to be rejected")
+    told = wait_for(lambda: mail(mailbox, "zheng.sales", "立項可行性評審", rejected),
+                    what="the applicant's mail")
+    assert "客戶資信不足" in told[0]["body"]
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    wait_for(lambda: httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json()["state_type"]
+             == "COMPLETED", what="the rejected project's run to complete")
+
+    below = kefu.json("prospect", "apply", "--name", "小型設備商", "--product-line", "equipment",
+                      "--expected-annual-revenue", "999999", "--owner", "zheng.sales", now=day(0))
+    assert not below["qualified"] and "below the equipment threshold" in below["reason"]
+    override = pending(kefu, below["number"], "qualification_override")
+    assert override["assignee"] == "wang.gm" and override["decisions"] == ["approve", "reject"]
 
 
 def _assert_dashboard_shows_the_project(kefu, number: str, view: dict) -> None:

@@ -257,6 +257,19 @@ def test_spending_more_than_5_percent_over_budget_waits_for_the_leader(db):
     assert prospect_view(number)["budget"]["spent"] == "21001.00"
 
 
+def test_a_budget_missing_after_7_days_escalates(db):
+    policy = load_policy()
+    number = apply(policy)
+    assert pass_chain(policy, number, "application") == "approved"
+    case.request_budget(policy, number, 1)
+    at(db, MONDAY + timedelta(days=6))
+    sweep(policy)
+    assert sent_to(number, "prospect_overdue") == []
+    at(db, MONDAY + timedelta(days=7, hours=1))
+    sweep(policy)
+    assert sent_to(number, "prospect_overdue") == ["zheng.sales", "li.east"]
+
+
 def test_bad_budget_and_spends_write_nothing(db):
     policy = load_policy()
     number = apply(policy)
