@@ -107,6 +107,10 @@ def init() -> None:
     typer.echo(f"database ready: {_redact(database_url())}")
     typer.echo(f"policy {policy.name}: {counts['departments']} departments, "
                f"{counts['people']} people")
+    if policy.new_customer is not None:  # the review offsets may have changed: move the reviews
+        from tasks.prospect_case import reschedule
+
+        typer.echo(f"development projects: {len(reschedule(policy))} pending review(s) moved")
 
 
 def _redact(url: str) -> str:

@@ -105,3 +105,30 @@ def test_the_temporary_tier_is_reviewed_six_months_later():
 def test_each_review_outcome_sets_the_projects_course():
     assert [outcome_status(o) for o in ("continue", "suspend", "terminate", "hand_over")] == [
         "developing", "suspended", "terminated", "registering"]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_development_message_renders_in_both_locales(policy, locale):
+    from types import SimpleNamespace
+
+    from models import Prospect
+    from notifications.render import render
+
+    org = policy.organisation
+    prospect = Prospect(number="XK-2026-000007", name="華東鑄造廠", product_line="cast_balls",
+                        expected_annual_revenue=Decimal("3500000"), status="developing",
+                        qualification_reason=None, budget_amount=Decimal("20000"))
+    task = SimpleNamespace(id=9, label="六個月專題研究", round=1, due_at=APPROVED, decision="approve",
+                           decided_by="lin.dev", comment="繼續跟進", allowed_decisions=["approve"],
+                           choices={"outcome": ["continue", "hand_over"]},
+                           decision_data={"outcome": "continue"})
+    common = {"recipient": org.person("xu.deputy"), "owner": org.person("zheng.sales"),
+              "tz": "Asia/Shanghai", "prospect": prospect, "task": task, "link": "kefu approvals",
+              "case_number": prospect.number, "clock_name": "review:tracking", "due_at": APPROVED,
+              "level": 1}
+    for event in ("prospect_approval_requested", "prospect_decided", "prospect_overdue",
+                  "prospect_tracking_reminder", "prospect_attention"):
+        title, body = render(event, locale, common)
+        assert "XK-2026-000007" in title and body, event
+    title, _ = render("prospect_overdue", locale, {**common, "task": None})
+    assert ("跟蹤記錄" if locale == "zh-CN" else "tracking record") in title
