@@ -173,11 +173,29 @@ def prospect_reschedule(as_json: JSON = False) -> None:
     typer.echo(f"{len(moved)} review(s) moved")
 
 
+def prospect_reward(
+    year: Annotated[int, typer.Option(help="The year whose won projects are rewarded")],
+) -> None:
+    """Start the year-end reward proposal: review group → finance → chairman (000 D8 §6)."""
+    from runtime.prospect_runs import start_reward_run
+    from runtime.runs import PrefectUnavailable
+    from tasks.prospect_case import propose_reward
+
+    number = propose_reward(load_policy(), year)
+    typer.echo(number)
+    try:
+        start_reward_run(year)
+    except PrefectUnavailable as exc:
+        typer.secho(f"warning: {number} is stored; its flow run could not start ({exc})",
+                    err=True, fg=typer.colors.YELLOW)
+
+
 def register(app: typer.Typer, clear_errors) -> None:  # noqa: ANN001  (cli.main's error guard)
     """Add ``kefu prospect …`` to the kefu command, each command behind kefu's error guard."""
     for name, command in (("apply", prospect_apply), ("show", prospect_show),
                           ("list", prospect_list), ("track", prospect_track),
                           ("budget", prospect_budget), ("spend", prospect_spend),
-                          ("register", prospect_register), ("reschedule", prospect_reschedule)):
+                          ("register", prospect_register), ("reschedule", prospect_reschedule),
+                          ("reward", prospect_reward)):
         prospect_app.command(name)(clear_errors(command))
     app.add_typer(prospect_app, name="prospect")

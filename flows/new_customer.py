@@ -157,3 +157,33 @@ async def new_customer_flow(number: str) -> str:
         status = close_project(number, outcome)
         await publish(number)
         return status
+
+
+@step(name="ask-reward-decision")
+def ask_reward(year: int, index: int, round: int) -> int:
+    return case.request_reward_step(load_policy(), year, index, round, current_run_id())
+
+
+@step(name="apply-reward-decision")
+def apply_reward(year: int, index: int, task_id: int) -> str:
+    return case.apply_reward_step(load_policy(), year, index, task_id)
+
+
+@flow(name="new-customer-reward", flow_run_name="new-customer reward {year}", persist_result=False)
+async def new_customer_reward_flow(year: int) -> str:
+    """000 D8 §6: the year's won projects → the review group proposes the reward → finance
+    audits → the chairman approves; a send-back starts again."""
+    number = case.reward_case(load_policy(), year)
+    with tags("process:new_customer"):
+        round = 1
+        while True:
+            for index in range(len(case.rules_of(load_policy()).reward_chain)):
+                task_id = ask_reward(year, index, round)
+                dispatch_pending(case_number=number)
+                await await_decision(task_id)
+                result = apply_reward(year, index, task_id)
+                if result != "next":
+                    break
+            if result != "send_back":
+                return result
+            round += 1

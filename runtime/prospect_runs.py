@@ -31,6 +31,22 @@ def start_prospect_run(number: str) -> str:
     return str(run.id)
 
 
+def start_reward_run(year: int) -> str:
+    """The year-end reward proposal's flow run (one per year)."""
+    from prefect.exceptions import ObjectNotFound
+
+    name = "new-customer-reward/new-customer-reward"
+    try:
+        run = run_deployment(name, parameters={"year": year}, timeout=0,
+                             flow_run_name=f"new-customer reward {year}",
+                             tags=["process:new_customer"], idempotency_key=f"reward:{year}")
+    except ObjectNotFound:
+        raise PrefectUnavailable(f"deployment {name!r} is not registered: start `kefu worker`") from None
+    except Exception as exc:  # httpx errors, server down
+        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    return str(run.id)
+
+
 def start_missing_runs() -> dict[str, int]:
     """Start the runs of open projects stored while Prefect (or the worker) was down."""
     from models.prospect import ENDED

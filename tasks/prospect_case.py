@@ -534,3 +534,79 @@ def close_project(policy: Policy, number: str, outcome: str) -> str:
 
 def is_open(status: str) -> bool:
     return status not in ENDED
+
+
+# --- 年終獎勵: the year-end reward proposal (000 D8 §6) ---------------------------------
+
+def reward_case(policy: Policy, year: int) -> str:
+    return f"{rules_of(policy).number_prefix}J-{year}"
+
+
+def won_projects(session: Session, policy: Policy, year: int) -> list[Prospect]:
+    """The projects handed over to the sales company in ``year`` (local time)."""
+    tz = calendar_for(policy.calendar).tz
+    won = session.scalars(select(Prospect).where(Prospect.status == ProspectStatus.WON)
+                          .order_by(Prospect.number))
+    return [p for p in won if p.closed_at and p.closed_at.astimezone(tz).year == year]
+
+
+def propose_reward(policy: Policy, year: int) -> str:
+    """Start the year's reward proposal; the review group proposes the amounts, finance
+    audits, the chairman approves. Refused when there is nothing to reward or it exists."""
+    if not 2000 <= year <= 2100:
+        raise ProspectError("year", f"{year} is not a year")
+    number = reward_case(policy, year)
+    with session_scope() as session:
+        projects = won_projects(session, policy, year)
+        if not projects:
+            raise ProspectError("year", f"no project was won in {year}: nothing to reward")
+        from models import CaseEvent
+
+        if session.scalar(select(CaseEvent.id).where(CaseEvent.case_number == number).limit(1)):
+            raise ProspectError("year", f"the {year} reward proposal {number} already exists")
+        events.record(session, PROCESS, number, "reward_proposed", "kefu", year=year,
+                      projects=[p.number for p in projects])
+    return number
+
+
+def request_reward_step(policy: Policy, year: int, index: int, round: int,
+                        flow_run_id: str | None = None) -> int:
+    from models import CaseEvent
+
+    step = rules_of(policy).reward_chain[index]
+    number = reward_case(policy, year)
+    with session_scope() as session:
+        existing = find_task(session, number, step.key, round)
+        if existing is not None:
+            return existing.id
+        latest = session.scalar(select(func.max(ApprovalTask.decided_at)).where(
+            ApprovalTask.case_number == number, ApprovalTask.status == ApprovalStatus.DECIDED))
+        start = latest or session.scalar(select(CaseEvent.at).where(
+            CaseEvent.case_number == number, CaseEvent.kind == "reward_proposed"))
+        projects = won_projects(session, policy, year)
+        assignee = resolve_assignee(step.assignee, policy)
+        return request_approval(session, policy, ApprovalRequest(
+            process=PROCESS, case_number=number, step=step.key, label=f"{step.label} {year}",
+            assignee=assignee, round=round, due_at=calendar_for(policy.calendar).add(start, step.due),
+            context={"year": year, "projects": projects, "case_number": number},
+            event="prospect_reward_requested"), flow_run_id).id
+
+
+def apply_reward_step(policy: Policy, year: int, index: int, task_id: int) -> str:
+    """"next", "approved" (the chairman approved), "rejected" or "send_back"."""
+    last = index == len(rules_of(policy).reward_chain) - 1
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        if task.decision == "approve" and not last:
+            return "next"
+        outcome = {"approve": "approved", "reject": "rejected"}.get(task.decision, "send_back")
+        if outcome != "send_back":
+            from models import CaseEvent
+
+            number = reward_case(policy, year)
+            kind = f"reward_{outcome}"
+            if not session.scalar(select(CaseEvent.id).where(CaseEvent.case_number == number,
+                                                             CaseEvent.kind == kind)):
+                events.record(session, PROCESS, number, kind, task.decided_by,
+                              comment=task.comment)
+        return outcome

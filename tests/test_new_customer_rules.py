@@ -130,5 +130,8 @@ def test_every_development_message_renders_in_both_locales(policy, locale):
                   "prospect_tracking_reminder", "prospect_attention"):
         title, body = render(event, locale, common)
         assert "XK-2026-000007" in title and body, event
+    title, body = render("prospect_reward_requested", locale,
+                         {**common, "year": 2027, "projects": [prospect], "case_number": "XKJ-2027"})
+    assert "XKJ-2027" in title and "XK-2026-000007" in body
     title, _ = render("prospect_overdue", locale, {**common, "task": None})
     assert ("跟蹤記錄" if locale == "zh-CN" else "tracking record") in title

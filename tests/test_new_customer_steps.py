@@ -325,3 +325,30 @@ def test_changing_the_offsets_and_reloading_moves_every_pending_review(db, tmp_p
         tasks = session.scalars(select(ApprovalTask).where(ApprovalTask.step == "special_study"))
         assert all(t.due_at == t.clock.due_at for t in tasks)
     assert case.reschedule(load_policy()) == []  # nothing left to move
+
+
+def test_the_year_end_reward_goes_group_finance_chairman(db):
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=100))
+    decide_as_assignee(policy, special_study, outcome="hand_over")
+    case.apply_outcome(policy, number, special_study)
+    case.request_registration(policy, number)
+    case.register_customer(policy, number, phone="13900000000")
+    case.close_project(policy, number, "hand_over")
+    with pytest.raises(ProspectError, match="--year: no project was won in 2026"):
+        case.propose_reward(policy, 2026)
+    at(db, datetime.fromisoformat("2027-12-20T10:00:00+08:00"))
+    reward = case.propose_reward(policy, 2027)
+    assignees = []
+    for index in range(3):
+        task_id = case.request_reward_step(policy, 2027, index, 1)
+        with session_scope() as session:
+            assignees.append(session.get(ApprovalTask, task_id).assignee_key)
+        decide_as_assignee(policy, task_id)
+        result = case.apply_reward_step(policy, 2027, index, task_id)
+    assert (assignees, result) == (["lin.dev", "qian.finance", "dong.chair"], "approved")
+    assert sent_to(reward, "prospect_reward_requested") == assignees
+    with pytest.raises(ProspectError, match="already exists"):
+        case.propose_reward(policy, 2027)
