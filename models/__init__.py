@@ -6,9 +6,10 @@ from models.complaint import Complaint, ComplaintStatus, ScoreEntry
 from models.customer import Customer
 from models.history import ArchiveRecord, CaseEvent, Notification
 from models.org import Department, Person
+from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 
 __all__ = [
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",
     "ComplaintStatus", "Customer", "Department", "Escalation", "Notification", "Person",
-    "ScoreEntry",
+    "ScoreEntry", "CustomerYearFigures", "GradeChange", "TierAssessment", "TierCase",
 ]

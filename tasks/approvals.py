@@ -45,6 +45,8 @@ class ApprovalRequest:
     # Use an existing case clock (e.g. "handling") instead of a clock of the task's own.
     clock_name: str | None = None
     context: dict = field(default_factory=dict)
+    # The template of the request message (notifications/templates/<event>.<locale>.j2).
+    event: str = "approval_requested"
 
 
 def request_approval(
@@ -76,7 +78,7 @@ def request_approval(
                   assignee=request.assignee, due_at=task.due_at)
     notify_person(
         session, policy, key=f"{request.case_number}:approval:{task.id}:requested",
-        process=request.process, case_number=request.case_number, event="approval_requested",
+        process=request.process, case_number=request.case_number, event=request.event,
         person_key=request.assignee,
         context={**request.context, "task": task,
                  "link": policy.channels.decision_link.format(task_id=task.id,

@@ -16,6 +16,8 @@ from tasks.ladder import next_escalation_at
 def ladder_for(policy: Policy, process: str) -> Escalation:
     """The escalation ladder that governs a process's clocks (the sweep is process-blind)."""
     ladders = {"complaint": policy.complaint.escalation}
+    if policy.tier_assessment is not None:
+        ladders["tier"] = policy.tier_assessment.escalation
     if process not in ladders:
         raise KeyError(f"no escalation ladder for process {process!r}")
     return ladders[process]
