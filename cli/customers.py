@@ -116,8 +116,11 @@ def tiers_decide(
         help="JSON: overrides {customer: {grade, reason}}, attendees, a_support_plan, "
              "special_policies [{customer, policy}], credit_terms [{customer, terms}]")] = None,
     comment: Annotated[str | None, typer.Option(help="A note")] = None,
+    decision: Annotated[str, typer.Option(help="approve or reject (applications, reviews)")] = "approve",
+    grade: Annotated[str | None, typer.Option(help="The grade a temporary-grade review fixes")] = None,
 ) -> None:
-    """Hand in a pre-grade (section chief) or the meeting's decision (促銷科); the flow continues."""
+    """Hand in a pre-grade (section chief), the meeting's decision (促銷科), or a decision on an
+    A application, an order exception or a temporary-grade review; the flow continues."""
     from tasks.tier_cases import decide_tier_task
 
     data: dict = json.loads(file.read_text(encoding="utf-8")) if file else {}
@@ -131,5 +134,77 @@ def tiers_decide(
     data["overrides"] = overrides
     if attendee:
         data["attendees"] = list(attendee)
-    outcome = decide_tier_task(load_policy(), task_id, by, data, comment)
-    typer.echo(f"task {task_id}: approve by {by}; flow run: {outcome}")
+    if grade:
+        data["grade"] = grade
+    outcome = decide_tier_task(load_policy(), task_id, by, data, comment, decision)
+    typer.echo(f"task {task_id}: {decision} by {by}; flow run: {outcome}")
+
+
+def _start_case(number: str) -> None:
+    from runtime.runs import PrefectUnavailable
+    from tasks.tier_cases import start_run
+
+    typer.echo(number)
+    try:
+        run_id = start_run("tier-case/tier-case", {"number": number}, f"tier case {number}", number)
+        typer.echo(f"flow run: {run_id}")
+    except PrefectUnavailable as exc:
+        typer.secho(f"warning: {number} is recorded; its run starts when Prefect is back ({exc})",
+                    err=True, fg=typer.colors.YELLOW)
+
+
+@customers_app.command("apply-a")
+@clear_errors
+def customers_apply_a(
+    name: str,
+    by: Annotated[str, typer.Option("--as", help="Who applies (a person key)")],
+    reason: Annotated[str, typer.Option(help="Why this customer should be grade A")],
+) -> None:
+    """Apply for grade A between meetings: section chief → 銷售部長 → GM (000 D7 §6.2 B)."""
+    from tasks.tier_cases import open_tier_case
+
+    _start_case(open_tier_case(load_policy(), "a_application", name, by, reason))
+
+
+@customers_app.command("order-exception")
+@clear_errors
+def customers_order_exception(
+    name: str,
+    by: Annotated[str, typer.Option("--as", help="Who asks (a person key)")],
+    exception: Annotated[str, typer.Option(help="refuse_a_order or b_c_order_first")],
+    reason: Annotated[str, typer.Option(help="Why")],
+    order: Annotated[str | None, typer.Option(help="The order's reference")] = None,
+) -> None:
+    """Refuse an A customer's order, or put a B/C order first: needs 銷售部長 or higher (§6.2 C)."""
+    from tasks.tier_cases import open_tier_case
+
+    _start_case(open_tier_case(load_policy(), "order_exception", name, by, reason,
+                               {"exception": exception, "order": order}))
+
+
+@customers_app.command("reviews")
+@clear_errors
+def customers_reviews() -> None:
+    """Open the reviews of temporary grades whose six months are up (the worker does this daily)."""
+    from tasks.tier_cases import open_due_reviews
+
+    for number in open_due_reviews(load_policy()):
+        _start_case(number)
+
+
+@tiers_app.command("case")
+@clear_errors
+def tiers_case(
+    number: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """An A application, order exception or temporary-grade review."""
+    from tasks.tier_cases import tier_case_view
+
+    view = tier_case_view(number)
+    if as_json:
+        emit_json(view)
+        return
+    typer.echo(f"{view['number']} {view['kind']} {view['customer']}: {view['status']}")
+    for task in view["approvals"]:
+        typer.echo(f"  #{task['id']} {task['label']} → {task['assignee']}: {task['decision'] or 'pending'}")

@@ -14,8 +14,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
+from models.db import session_scope
 from policy.load import load_policy
 from tasks import tier_case as case
+from tasks import tier_cases
 from tasks.notify import dispatch_pending
 
 step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
@@ -82,3 +84,52 @@ async def tier_assessment(year: int | None = None) -> str:
         send_notifications(number)
         await show_table(number, results)
         return "published"
+
+
+# --- Between meetings: A applications, order exceptions, temporary-grade reviews ---------------
+
+@step(name="ask-decision")
+def ask_case_step(number: str, index: int) -> int:
+    return tier_cases.request_case_step(load_policy(), number, index, current_run_id())
+
+
+@step(name="apply-decision")
+def apply_case_step(number: str, task_id: int, last: bool) -> str:
+    return tier_cases.apply_case_step(load_policy(), number, task_id, last)
+
+
+@flow(name="tier-case", flow_run_name="tier case {number}", persist_result=False)
+async def tier_case(number: str) -> str:
+    """One A application (section chief → 銷售部長 → GM, 000 D7 §6.2 B), order exception
+    (銷售部長 or higher, §6.2 C) or temporary-grade review (§5.1.2 D): each person of the
+    chain decides in turn; a rejection ends it."""
+    with tags("process:tier"):
+        with session_scope() as session:
+            kind = tier_cases._case(session, number).kind
+        chain = tier_cases.chain_for(load_policy(), kind)
+        outcome = "open"
+        for index in range(len(chain)):
+            task_id = ask_case_step(number, index)
+            send_notifications(number)
+            await await_decision(task_id)
+            outcome = apply_case_step(number, task_id, index == len(chain) - 1)
+            if outcome != "next":
+                break
+        send_notifications(number)
+        return outcome
+
+
+@step(name="open-due-reviews")
+def open_due_reviews() -> list[str]:
+    return tier_cases.open_due_reviews(load_policy())
+
+
+@flow(name="tier-reviews", persist_result=False)
+def tier_reviews() -> list[str]:
+    """Daily: open the reviews of temporary grades whose six months are up (§5.1.2 D).
+    Synchronous: starting runs is a blocking client call (and a daily run can spare the
+    heartbeat's second)."""
+    numbers = open_due_reviews()
+    for number in numbers:
+        tier_cases.start_run("tier-case/tier-case", {"number": number}, f"tier case {number}", number)
+    return numbers
