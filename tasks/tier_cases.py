@@ -145,7 +145,7 @@ def open_tier_case(policy: Policy, kind: str, customer_name: str, by: str, reaso
                 session.add(TierCase(number=number, kind=kind, customer_id=customer.id,
                                      requested_by=by, reason=reason, detail=detail or {},
                                      status="open", opened_at=now()))
-                events_record(session, number, "opened", by, kind=kind, customer=customer.name,
+                events_record(session, number, "opened", by, case_kind=kind, customer=customer.name,
                               reason=reason, **(detail or {}))
                 return number
         except IntegrityError:

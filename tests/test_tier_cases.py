@@ -17,9 +17,9 @@ def _step(kefu, number: str, index: int) -> dict:
     return wait_for(found, timeout=90, what=f"step {index + 1} of {number}")
 
 
-def _number(kefu, *args: str) -> str:
-    # The worker may still be registering its deployments: the case is recorded either way.
-    return kefu.run(*args).stdout.splitlines()[0]
+def _number(kefu, *args: str, now: str | None = None) -> str:
+    """The case number the command prints first (then its flow run)."""
+    return kefu.run(*args, now=now).stdout.splitlines()[0]
 
 
 def _status(kefu, number: str, wanted: str) -> dict:

@@ -88,3 +88,24 @@ def test_only_a_customers_complaints_get_priority(policy):
     assert complaint_priority("B", tiers) is None
     assert complaint_priority(None, tiers) is None
     assert complaint_priority("A", None) is None
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("kind", ["a_application", "order_exception", "temporary_review"])
+def test_tier_case_request_renders_for_every_kind(policy, locale, kind):
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from notifications.render import render
+
+    detail = {"exception": "refuse_a_order"} if kind == "order_exception" else {}
+    choices = {"grade": ["A", "B", "C"]} if kind == "temporary_review" else {}
+    title, body = render("tier_case_requested", locale, {
+        "case": SimpleNamespace(number="AA-2027-0001", requested_by="zheng.sales", reason="增長快",
+                                detail=detail),
+        "customer": SimpleNamespace(name="某酒行", grade="B", grade_temporary=False, territory="east"),
+        "kind_label": "A級客戶申報",
+        "task": SimpleNamespace(id=7, due_at=datetime(2027, 4, 1, 10, tzinfo=UTC), choices=choices),
+        "recipient": policy.organisation.person("li.east"), "tz": "Asia/Shanghai", "link": ""})
+    assert "AA-2027-0001" in title and "某酒行" in body and "2027-04-01 18:00" in body
+    assert ("--grade" in body) == (kind == "temporary_review")
