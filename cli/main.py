@@ -7,19 +7,15 @@ policy), KEFU_NOW (freeze the clock, ISO-8601), KEFU_PREFECT_API_URL, KEFU_MAIL_
 from __future__ import annotations
 
 import csv
-import functools
-import json
 import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import DatabaseError
 
-from policy.load import PolicyError, load_policy
-from tasks.approvals import ApprovalError
+from cli.common import clear_errors, emit_json, fail
+from policy.load import load_policy
 from tasks.deadlines import ClockError
-from tasks.intake import IntakeError
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False)
@@ -65,31 +61,6 @@ def check_environment() -> None:
         now()
     except ClockError as exc:
         fail(str(exc))
-
-
-def fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    raise typer.Exit(code)
-
-
-def clear_errors(command):
-    """Expected failures become one line on stderr and exit 2; nothing was written."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (IntakeError, ApprovalError, PolicyError, ClockError, LookupError) as exc:
-            fail(str(exc).strip("'\""))
-        except ValueError as exc:
-            fail(str(exc))
-        except DatabaseError as exc:
-            fail(f"database: {str(exc.orig).splitlines()[0]} — is it reachable, and migrated "
-                 f"(`kefu init`)?")
-    return wrapper
-
-
-def emit_json(value: object) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
 @app.command()
@@ -402,6 +373,11 @@ def demo(
 from cli.prospect import register as register_prospect  # noqa: E402
 
 register_prospect(app, clear_errors)
+
+from cli.customers import customers_app, tiers_app  # noqa: E402
+
+app.add_typer(customers_app, name="customers")
+app.add_typer(tiers_app, name="tiers")
 
 if __name__ == "__main__":
     app()

@@ -98,7 +98,8 @@ async def publish(number: str, routed: dict | None = None) -> None:
             await client.update_flow_run(
                 run_id, name=name,
                 tags=["process:complaint", f"category:{routed['category']}",
-                      f"department:{routed['department']}"],
+                      f"department:{routed['department']}",
+                      *([f"priority:{routed['priority']}"] if routed.get("priority") else [])],
             )
 
 

@@ -7,10 +7,12 @@ from models.customer import Customer
 from models.history import ArchiveRecord, CaseEvent, Notification
 from models.org import Department, Person
 from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, TrackingRecord
+from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 
 __all__ = [
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",
     "ComplaintStatus", "Customer", "Department", "Escalation", "Notification", "Person",
     "ScoreEntry",
     "Prospect", "ProspectStatus", "Spend", "SpendStatus", "TrackingRecord",
+    "ScoreEntry", "CustomerYearFigures", "GradeChange", "TierAssessment", "TierCase",
 ]

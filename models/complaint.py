@@ -36,6 +36,8 @@ class Complaint(Base):
     shipped_on: Mapped[date | None] = mapped_column(Date)
     important: Mapped[bool] = mapped_column(default=False)
     special: Mapped[bool] = mapped_column(default=False)
+    # 000 D7 §6.2 H: an A customer's complaint is handled first ("A"); None otherwise.
+    priority: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=ComplaintStatus.RECEIVED)
     category: Mapped[str | None] = mapped_column(String(32))
     classified_by: Mapped[str | None] = mapped_column(String(64))

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from policy.tiers import TierPolicy
+
 DurationUnit = Literal["minutes", "hours", "days", "working_days"]
 
 _DURATION = re.compile(
@@ -282,6 +284,8 @@ class Policy(_Strict):
     channels: Channels = Channels()
     complaint: ComplaintPolicy
     new_customer: NewCustomerPolicy | None = None  # 000 D8/D9; see policy/new_customer.py
+    # 000 D7: 客戶等級評定 (optional: a policy without it has no tier assessment).
+    tier_assessment: TierPolicy | None = None
 
     @model_validator(mode="after")
     def _complaint_references_resolve(self) -> Policy:
@@ -311,6 +315,31 @@ class Policy(_Strict):
                     )
         if self.new_customer is not None:
             self.new_customer.check_references(self)
+        return self
+
+
+    @model_validator(mode="after")
+    def _tier_references_resolve(self) -> Policy:
+        tiers = self.tier_assessment
+        if tiers is None:
+            return self
+        refs = [("convener", tiers.convener), ("pregrader", tiers.pregrader),
+                ("order_exception_approver", tiers.order_exception_approver)]
+        refs += [(f"a_application_chain[{i}]", ref) for i, ref in enumerate(tiers.a_application_chain)
+                 if ref != "territory_chief"]
+        for where, ref in refs:
+            problem = assignee_ref_problem(ref, self)
+            if problem:
+                raise ValueError(f"tier_assessment.{where}: {problem}")
+        depts = {d.key for d in self.organisation.departments}
+        for dept in tiers.publish_to_departments:
+            if dept not in depts:
+                raise ValueError(f"tier_assessment.publish_to_departments: unknown department {dept!r}")
+        for lvl in tiers.escalation.ladder:
+            for ref in lvl.notify:
+                problem = notify_ref_problem(ref, self)
+                if problem:
+                    raise ValueError(f"tier_assessment.escalation.ladder[{lvl.level - 1}].notify: {problem}")
         return self
 
 

@@ -24,6 +24,7 @@ from prefect.flow_runs import NotPausedError  # noqa: E402
 
 log = logging.getLogger("kefu.runs")
 COMPLAINT_DEPLOYMENT = "complaint/complaint"
+FORM_FIELDS = ("category", "person")  # flows.await_decision.DecisionInput's optional fields
 
 
 class PrefectUnavailable(RuntimeError):
@@ -95,8 +96,11 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
         if not task.flow_run_id:
             return "no flow run yet"
         run_id = UUID(task.flow_run_id)
+        # Only the decision form's fields: the server refuses a resume whose input does not
+        # match the form (a tier decision's overrides live in our database, not in the form).
         run_input = {"decided_by": task.decided_by, "decision": task.decision,
-                     "comment": task.comment or "", **task.decision_data}
+                     "comment": task.comment or "",
+                     **{k: v for k, v in task.decision_data.items() if k in FORM_FIELDS}}
     deadline = time.monotonic() + patience
     while True:
         try:

@@ -39,7 +39,7 @@ def complaint_view(number: str) -> dict:
             "customer": {"name": customer.name, "phone": customer.phone,
                          "address": customer.address, "email": customer.email},
             "content": complaint.content, "important": complaint.important,
-            "special": complaint.special, "round": complaint.round,
+            "special": complaint.special, "round": complaint.round, "priority": complaint.priority,
             "procedure": complaint.procedure, "resolution": complaint.resolution,
             "upheld": complaint.upheld, "satisfied": complaint.satisfied,
             "received_at": complaint.received_at.isoformat(),
@@ -83,7 +83,8 @@ def case_card_markdown(number: str) -> str:
         "",
         f"**客戶** {c['name']} · {c['phone']} · {c['address'] or '—'}  ",
         f"**渠道** {view['channel']} · **收到** {local(view['received_at'])}"
-        f"{' · **重要**' if view['important'] else ''}{' · **特殊**' if view['special'] else ''}",
+        f"{' · **重要**' if view['important'] else ''}{' · **特殊**' if view['special'] else ''}"
+        f"{' · **優先 ' + view['priority'] + '**' if view['priority'] else ''}",
         "",
         f"> {view['content']}",
         "",

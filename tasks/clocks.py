@@ -19,6 +19,8 @@ def ladder_for(policy: Policy, process: str, clock_name: str = "") -> Escalation
     ladders = {"complaint": policy.complaint.escalation}
     if policy.new_customer is not None:
         ladders["new_customer"] = policy.new_customer.ladder(clock_name)
+    if policy.tier_assessment is not None:
+        ladders["tier"] = policy.tier_assessment.escalation
     if process not in ladders:
         raise KeyError(f"no escalation ladder for process {process!r}")
     return ladders[process]

@@ -154,7 +154,7 @@ def route_complaint(policy: Policy, number: str) -> dict:
                     process=PROCESS, case_number=number, event="superior_informed",
                     person_key=superior, context=message_context(complaint, policy))
         return {"category": decided.category, "department": decided.department,
-                "handler": decided.handler}
+                "handler": decided.handler, "priority": complaint.priority}
 
 
 def _charge_point(session: Session, policy: Policy, complaint: Complaint) -> None:

@@ -74,6 +74,7 @@ def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: date
                 process=clock.process, case_number=clock.case_number, event=rung.event,
                 person_key=person,
                 context={"case_number": clock.case_number, "clock_name": clock.name,
+                         "process": clock.process,
                          "due_at": clock.due_at, "level": rung.level,
                          "owner": policy.organisation.person(clock.owner_key), "task": task})
         events.record(session, clock.process, clock.case_number, "escalated", "sweep",

@@ -22,6 +22,7 @@ from tasks import events
 from tasks.clocks import start_clock
 from tasks.deadlines import calendar_for, now
 from tasks.people import resolve_assignee
+from tasks.tiers import complaint_priority
 
 PROCESS = "complaint"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")
@@ -107,11 +108,12 @@ def _insert(session: Session, policy: Policy, data: ComplaintInput) -> Complaint
         number=number, policy_name=policy.name, channel=data.channel, customer=customer,
         content=data.content, shipped_on=data.shipped_on, important=data.important,
         status=ComplaintStatus.RECEIVED, received_at=received, round=1,
+        priority=complaint_priority(customer.grade, policy.tier_assessment),
     )
     session.add(complaint)
     session.flush()
     events.record(session, PROCESS, number, "received", "kefu", channel=data.channel,
-                  customer=customer.name, important=data.important)
+                  customer=customer.name, important=data.important, priority=complaint.priority)
     start_case_clocks(session, policy, complaint)
     return complaint
 
@@ -143,7 +145,10 @@ def start_case_clocks(session: Session, policy: Policy, complaint: Complaint) ->
     calendar = calendar_for(policy.calendar)
     registrar = resolve_assignee(policy.complaint.triage_assignee, policy)
     received = complaint.received_at
+    handling = deadlines.handling
+    if complaint.priority:  # 000 D7 §6.2 H: an A customer's complaint is handled first
+        handling = policy.tier_assessment.complaint_priority.handling
     for name, span in (("register", deadlines.registration), ("reply", deadlines.reply),
-                       ("handling", deadlines.handling)):
+                       ("handling", handling)):
         start_clock(session, policy, process=PROCESS, case_number=complaint.number, name=name,
                     owner=registrar, due_at=calendar.add(received, span))

@@ -1,0 +1,39 @@
+"""What every ``kefu`` command shares: one-line errors (exit 2) and JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import typer
+from sqlalchemy.exc import DatabaseError
+
+from policy.load import PolicyError
+from tasks.approvals import ApprovalError
+from tasks.deadlines import ClockError
+from tasks.intake import IntakeError
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def clear_errors(command):
+    """Expected failures become one line on stderr and exit 2; nothing was written."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (IntakeError, ApprovalError, PolicyError, ClockError, LookupError) as exc:
+            fail(str(exc).strip("'\""))
+        except ValueError as exc:
+            fail(str(exc))
+        except DatabaseError as exc:
+            fail(f"database: {str(exc.orig).splitlines()[0]} — is it reachable, and migrated "
+                 f"(`kefu init`)?")
+    return wrapper
+
+
+def emit_json(value: object) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,318 @@
+"""The steps of 客戶等級評定 (000 D7 §5.1) on one yearly assessment, as plain functions.
+
+Each step is one idempotent transaction: the flow run re-runs from the top when it is
+resumed, and every step finds its work done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ApprovalTask, Customer, CustomerYearFigures, GradeChange, TierAssessment
+from models.db import data_dir, session_scope
+from policy.schema import Policy
+from tasks import events
+from tasks.approvals import ApprovalError, ApprovalRequest, request_approval
+from tasks.deadlines import calendar_for, now
+from tasks.notify import notify_person
+from tasks.people import resolve_assignee
+from tasks.tiers import YearFigures, final_grades, proposed_grade, scores, territory_chiefs
+
+PROCESS = "tier"
+MEETING = "meeting"
+PREGRADE = "pregrade:"
+
+
+def assessment_year(policy: Policy, moment: datetime | None = None) -> int:
+    """The year of the assessment held now (§5.1.1: every March, on the year before's figures)."""
+    return (moment or now()).astimezone(ZoneInfo(policy.calendar.timezone)).year
+
+
+def number_for(policy: Policy, year: int) -> str:
+    return f"{policy.tier_assessment.number_prefix}-{year}"
+
+
+def get(session: Session, number: str) -> TierAssessment:
+    assessment = session.scalar(select(TierAssessment).where(TierAssessment.number == number))
+    if assessment is None:
+        raise LookupError(f"tier assessment {number} does not exist")
+    return assessment
+
+
+def figures_of(row: CustomerYearFigures) -> YearFigures:
+    return YearFigures(sales=row.sales, growth=row.growth, overdue_payments=row.overdue_payments,
+                       cooperation=row.cooperation, profit=row.profit)
+
+
+# --- 初步評級: proposals and the section chiefs' pre-grades (§5.1.2) -------------------------
+
+def open_assessment(policy: Policy, year: int | None, flow_run_id: str | None = None) -> str:
+    """The year's assessment with a proposed grade for every customer that has figures for
+    the year before; an existing one is returned unchanged."""
+    year = year or assessment_year(policy)
+    tiers = policy.tier_assessment
+    number = number_for(policy, year)
+    with session_scope() as session:
+        existing = session.scalar(select(TierAssessment).where(TierAssessment.number == number))
+        if existing is not None:
+            if flow_run_id and existing.flow_run_id != flow_run_id:
+                existing.flow_run_id = flow_run_id
+            return number
+        rows = session.execute(
+            select(Customer, CustomerYearFigures)
+            .join(CustomerYearFigures, CustomerYearFigures.customer_id == Customer.id)
+            .where(CustomerYearFigures.year == year - 1).order_by(Customer.name)).all()
+        if not rows:
+            raise LookupError(f"tier assessment {year}: no customer figures for {year - 1}; "
+                              f"import them with `kefu customers import FILE`")
+        proposals = {}
+        for customer, figures in rows:
+            measured = figures_of(figures)
+            proposals[customer.name] = {
+                "customer_id": customer.id, "territory": customer.territory,
+                "grade": customer.grade, "proposed": proposed_grade(measured, tiers),
+                "scores": scores(measured, tiers),
+                "figures": {"sales": figures.sales, "growth": figures.growth,
+                            "overdue_payments": figures.overdue_payments,
+                            "cooperation": figures.cooperation, "profit": figures.profit},
+            }
+        session.add(TierAssessment(number=number, year=year, figures_year=year - 1,
+                                   method=tiers.method, status="pregrading", proposals=proposals,
+                                   results={}, started_at=now(), flow_run_id=flow_run_id))
+        events.record(session, PROCESS, number, "assessment_opened", "kefu", year=year,
+                      customers=len(proposals), method=tiers.method)
+    return number
+
+
+def chiefs_with_customers(policy: Policy, assessment: TierAssessment) -> dict[str, list[str]]:
+    """{chief key: the names of the customers they pre-grade}, in the policy's order."""
+    chiefs = territory_chiefs(policy)
+    mine: dict[str, list[str]] = {}
+    for name, proposal in assessment.proposals.items():
+        chief = chiefs.get(proposal["territory"])
+        if chief is not None:
+            mine.setdefault(chief.key, []).append(name)
+    return mine
+
+
+def request_pregrades(policy: Policy, number: str, flow_run_id: str | None) -> list[int]:
+    """One 客戶質量等級評估表 per section chief, all at once, due ``pregrade_due`` after the
+    assessment opened."""
+    tiers = policy.tier_assessment
+    with session_scope() as session:
+        assessment = get(session, number)
+        due = calendar_for(policy.calendar).add(assessment.started_at, tiers.pregrade_due)
+        ids = []
+        for chief, names in chiefs_with_customers(policy, assessment).items():
+            rows = [{"name": n, **assessment.proposals[n]} for n in names]
+            task = request_approval(session, policy, ApprovalRequest(
+                process=PROCESS, case_number=number, step=f"{PREGRADE}{chief}",
+                label=f"客戶等級初評 {assessment.year}（{len(rows)} 家客戶）", assignee=chief,
+                due_at=due, decisions=("approve",), event="tier_approval_requested",
+                context={"assessment": assessment, "rows": rows, "kind": "pregrade"},
+            ), flow_run_id)
+            ids.append(task.id)
+        return ids
+
+
+def pregrade_overrides(session: Session, number: str) -> dict[str, dict]:
+    """{customer: {"grade", "reason", "by"}} from the section chiefs' decisions."""
+    tasks = session.scalars(select(ApprovalTask).where(
+        ApprovalTask.case_number == number, ApprovalTask.step.like(f"{PREGRADE}%"),
+        ApprovalTask.decision == "approve")).all()
+    found: dict[str, dict] = {}
+    for task in tasks:
+        for name, chosen in (task.decision_data.get("overrides") or {}).items():
+            found[name] = {**chosen, "by": task.decided_by}
+    return found
+
+
+# --- 復評會議: the department heads' meeting (§5.1.2) ----------------------------------------
+
+def request_meeting(policy: Policy, number: str, flow_run_id: str | None) -> int:
+    """促銷科 convenes the meeting with the whole table; due ``meeting_due`` after the last
+    pre-grade came in."""
+    tiers = policy.tier_assessment
+    with session_scope() as session:
+        assessment = get(session, number)
+        pregrades = session.scalars(select(ApprovalTask).where(
+            ApprovalTask.case_number == number, ApprovalTask.step.like(f"{PREGRADE}%"))).all()
+        last_in = max([t.decided_at for t in pregrades if t.decided_at] or [assessment.started_at])
+        if assessment.status == "pregrading":
+            assessment.status = "meeting"
+            events.record(session, PROCESS, number, "pregrading_done", "kefu",
+                          overrides=len(pregrade_overrides(session, number)))
+        overrides = pregrade_overrides(session, number)
+        rows = [{"name": n, **p, "pregrade": overrides.get(n, {}).get("grade", p["proposed"])}
+                for n, p in assessment.proposals.items()]
+        task = request_approval(session, policy, ApprovalRequest(
+            process=PROCESS, case_number=number, step=MEETING,
+            label=f"客戶等級評定會議 {assessment.year}（{len(rows)} 家客戶）",
+            assignee=resolve_assignee(tiers.convener, policy),
+            due_at=calendar_for(policy.calendar).add(last_in, tiers.meeting_due),
+            decisions=("approve",), event="tier_approval_requested",
+            context={"assessment": assessment, "rows": rows, "kind": "meeting"},
+        ), flow_run_id)
+        return task.id
+
+
+def check_tier_decision(policy: Policy, task: ApprovalTask, data: dict) -> dict:
+    """The decision's data, checked: overrides name customers of the assessment (a section
+    chief only those of their territory), with a grade of the policy and a reason; the meeting
+    names its attendees. Raises ApprovalError naming the bad field; nothing is written."""
+    tiers = policy.tier_assessment
+    with session_scope() as session:
+        assessment = get(session, task.case_number)
+        allowed = set(assessment.proposals)
+        if task.step.startswith(PREGRADE):
+            allowed = set(chiefs_with_customers(policy, assessment).get(task.assignee_key, []))
+    overrides = data.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise ApprovalError("--override: give NAME=GRADE:REASON")
+    for name, chosen in overrides.items():
+        if name not in allowed:
+            raise ApprovalError(f"--override: {name!r} is not a customer of this "
+                                f"{'territory' if task.step != MEETING else 'assessment'}")
+        if chosen.get("grade") not in tiers.grades:
+            raise ApprovalError(f"--override: {name}: grade {chosen.get('grade')!r} is not one of "
+                                f"{', '.join(tiers.grades)}")
+        if not (chosen.get("reason") or "").strip():
+            raise ApprovalError(f"--override: {name}: a reason is required (who, when, why)")
+    if task.step == MEETING:
+        attendees = data.get("attendees") or []
+        if not attendees:
+            raise ApprovalError("attendees: the meeting's attendees are required")
+        for person in attendees:
+            try:
+                policy.organisation.person(person)
+            except KeyError:
+                raise ApprovalError(f"attendees: {person!r} is not a person in the policy") from None
+    return data
+
+
+# --- 公佈: publication and the grade history -------------------------------------------------
+
+def publish_results(policy: Policy, number: str, meeting_task_id: int) -> dict:
+    """Fix every customer's grade as the meeting decided, write each change to the grade
+    history, write the Excel table, and tell sales. Once."""
+    with session_scope() as session:
+        assessment = get(session, number)
+        if assessment.status == "published":
+            return assessment.results
+        meeting = session.get(ApprovalTask, meeting_task_id)
+        decided = {n: {**c, "by": meeting.decided_by}
+                   for n, c in (meeting.decision_data.get("overrides") or {}).items()}
+        results = final_grades(assessment.proposals, pregrade_overrides(session, number), decided)
+        moment = now()
+        changed = 0
+        for name, result in results.items():
+            customer = session.get(Customer, assessment.proposals[name]["customer_id"])
+            if customer.grade == result["grade"] and not customer.grade_temporary:
+                continue
+            session.add(GradeChange(
+                customer_id=customer.id, from_grade=customer.grade, to_grade=result["grade"],
+                temporary=False, changed_by=result["by"] or meeting.decided_by,
+                reason=f"{assessment.year} 年度評定：{result['reason']}", source="assessment",
+                case_number=number, at=moment))
+            customer.grade, customer.grade_temporary = result["grade"], False
+            changed += 1
+        assessment.results = results
+        assessment.status, assessment.published_at = "published", moment
+        assessment.result_file = str(write_workbook(policy, assessment, meeting))
+        events.record(session, PROCESS, number, "published", meeting.decided_by, changed=changed,
+                      file=assessment.result_file)
+        _tell_sales(session, policy, assessment, meeting)
+        return results
+
+
+def grade_list(results: dict, grade: str) -> list[str]:
+    return sorted(n for n, r in results.items() if r["grade"] == grade)
+
+
+def _tell_sales(session: Session, policy: Policy, assessment: TierAssessment,
+                meeting: ApprovalTask) -> None:
+    tiers = policy.tier_assessment
+    counts = {g: len(grade_list(assessment.results, g)) for g in tiers.grades}
+    for person in policy.organisation.people:
+        if person.department not in tiers.publish_to_departments:
+            continue
+        notify_person(session, policy, key=f"{assessment.number}:published", process=PROCESS,
+                      case_number=assessment.number, event="tier_published", person_key=person.key,
+                      context={"assessment": assessment, "counts": counts,
+                               "a_list": grade_list(assessment.results, tiers.grades[0]),
+                               "decision": meeting.decision_data, "grades": tiers.grades})
+
+
+def write_workbook(policy: Policy, assessment: TierAssessment, meeting: ApprovalTask) -> Path:
+    """The 客戶質量等級評估表 as decided: every customer, the A list, the meeting's decision."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "客戶等級評定"
+    sheet.append(["客戶", "片區", "原等級", "建議等級", "評分", "最終等級", "依據", "決定人", "理由"])
+    for name, result in sorted(assessment.results.items()):
+        proposal = assessment.proposals[name]
+        sheet.append([name, proposal["territory"], result["previous"] or "", result["proposed"],
+                      proposal["scores"][assessment.method], result["grade"], result["source"],
+                      result["by"] or "", result["reason"]])
+    top = policy.tier_assessment.grades[0]
+    a_sheet = book.create_sheet(f"{top}類客戶")
+    a_sheet.append(["客戶", "片區"])
+    for name in grade_list(assessment.results, top):
+        a_sheet.append([name, assessment.proposals[name]["territory"]])
+    decision = meeting.decision_data
+    d_sheet = book.create_sheet("會議決定")
+    d_sheet.append(["項目", "內容"])
+    d_sheet.append(["召集人", meeting.decided_by])
+    d_sheet.append(["出席", "、".join(decision.get("attendees") or [])])
+    d_sheet.append([f"{top}類客戶支持計劃", decision.get("a_support_plan") or ""])
+    for item in decision.get("special_policies") or []:
+        d_sheet.append(["特殊政策", f"{item.get('customer', '')}：{item.get('policy', '')}"])
+    for item in decision.get("credit_terms") or []:
+        d_sheet.append(["資信及特別結算", f"{item.get('customer', '')}：{item.get('terms', '')}"])
+    folder = data_dir() / "tiers"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{assessment.number}.xlsx"
+    book.save(path)
+    return path
+
+
+def assessment_view(number: str) -> dict:
+    from tasks.approvals import task_view
+
+    with session_scope() as session:
+        assessment = get(session, number)
+        tasks = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
+                                .order_by(ApprovalTask.id)).all()
+        return {
+            "number": assessment.number, "year": assessment.year,
+            "figures_year": assessment.figures_year, "method": assessment.method,
+            "status": assessment.status, "customers": len(assessment.proposals),
+            "started_at": assessment.started_at.isoformat(),
+            "published_at": assessment.published_at.isoformat() if assessment.published_at else None,
+            "result_file": assessment.result_file, "flow_run_id": assessment.flow_run_id,
+            "approvals": [task_view(t) for t in tasks],
+            "proposals": assessment.proposals, "results": assessment.results,
+        }
+
+
+def table_markdown(number: str) -> str:
+    """The assessment as a Markdown card for the Prefect dashboard."""
+    view = assessment_view(number)
+    lines = [f"# 客戶等級評定 {view['year']} · {view['status']}", "",
+             f"{view['customers']} 家客戶，{view['figures_year']} 年數據，評分方法 {view['method']}", ""]
+    for task in view["approvals"]:
+        lines.append(f"- {task['label']} → {task['assignee']}: {task['decision'] or 'pending'}"
+                     f" (escalation level {task['escalation_level']})")
+    lines += ["", "| 客戶 | 片區 | 原等級 | 建議 | 最終 | 理由 |", "|---|---|---|---|---|---|"]
+    for name, proposal in view["proposals"].items():
+        result = view["results"].get(name, {})
+        lines.append(f"| {name} | {proposal['territory']} | {proposal['grade'] or ''} | "
+                     f"{proposal['proposed']} | {result.get('grade', '')} | {result.get('reason', '')} |")
+    return "\n".join(lines)

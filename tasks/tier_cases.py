@@ -1,0 +1,269 @@
+"""Customers' grades between meetings and the people's side of the tier assessment: a
+customer's card with its grade history, handing in a pre-grade or the meeting's decision,
+and starting the flow runs (000 D7 §5–§7)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from sqlalchemy import select
+
+from models import ApprovalTask, Customer, CustomerYearFigures, GradeChange
+from models.db import session_scope
+from policy.schema import Policy
+from tasks.approvals import ApprovalError, decide
+
+
+def find_customer(session, name: str) -> Customer:
+    found = session.scalars(select(Customer).where(Customer.name == name)).all()
+    if not found:
+        raise LookupError(f"NAME: no customer named {name!r}")
+    if len(found) > 1:
+        phones = ", ".join(c.phone for c in found)
+        raise LookupError(f"NAME: {len(found)} customers are named {name!r} (phones {phones})")
+    return found[0]
+
+
+def customer_view(name: str) -> dict:
+    """The customer's card: grade (temporary or not), territory, figures, grade history."""
+    with session_scope() as session:
+        customer = find_customer(session, name)
+        figures = session.scalars(select(CustomerYearFigures).where(
+            CustomerYearFigures.customer_id == customer.id).order_by(CustomerYearFigures.year)).all()
+        history = session.scalars(select(GradeChange).where(
+            GradeChange.customer_id == customer.id).order_by(GradeChange.id)).all()
+        return {
+            "name": customer.name, "phone": customer.phone, "email": customer.email,
+            "territory": customer.territory, "grade": customer.grade,
+            "grade_temporary": customer.grade_temporary,
+            "grade_review_due_at": _iso(customer.grade_review_due_at),
+            "registered_at": _iso(customer.registered_at),
+            "figures": [{"year": f.year, "sales": f.sales, "growth": f.growth,
+                         "overdue_payments": f.overdue_payments, "cooperation": f.cooperation,
+                         "profit": f.profit} for f in figures],
+            "grade_history": [{"at": _iso(c.at), "from": c.from_grade, "to": c.to_grade,
+                               "temporary": c.temporary, "by": c.changed_by, "reason": c.reason,
+                               "source": c.source, "case": c.case_number} for c in history],
+        }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def decide_tier_task(policy: Policy, task_id: int, actor: str, data: dict,
+                     comment: str | None = None, decision: str = "approve") -> str:
+    """Record a decision on a tier task (an assessment's are checked first), then wake the run."""
+    from runtime.runs import PrefectUnavailable, wake_task
+    from tasks.tier_case import check_tier_decision
+
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        if task is None or task.process != "tier":
+            raise ApprovalError(f"approval task {task_id} is not a tier task")
+    if task.step.startswith("pregrade:") or task.step == "meeting":
+        check_tier_decision(policy, task, data)
+    else:
+        data = {k: v for k, v in data.items() if k == "grade"}
+    with session_scope() as session:
+        decide(session, policy, task_id, actor=actor, decision=decision, comment=comment, data=data)
+    try:
+        return wake_task(task_id)
+    except PrefectUnavailable as exc:
+        return f"decision recorded; the flow continues when Prefect is back ({exc})"
+
+
+def start_run(deployment: str, parameters: dict, name: str, key: str) -> str:
+    """Start a flow run of ``deployment`` for a case (one per case: the key is idempotent)."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    from runtime.runs import PrefectUnavailable, wait_for_deployment
+
+    # A worker that is just starting registers its deployments in a few seconds; when Prefect
+    # is unreachable or the deployment never comes, run_deployment below says which.
+    with contextlib.suppress(Exception):
+        wait_for_deployment(deployment, timeout=20)
+    try:
+        run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name,
+                             idempotency_key=f"{deployment}:{key}")
+    except ObjectNotFound:
+        raise PrefectUnavailable(f"deployment {deployment!r} is not registered: start `kefu worker`") from None
+    except Exception as exc:
+        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    return str(run.id)
+
+
+# --- Between meetings (000 D7 §5.1.2 D, §6.2 B/C, §7.3) ---------------------------------------
+
+PROCESS = "tier"
+KINDS = {"a_application": "AA", "order_exception": "DE", "temporary_review": "GR"}
+LABELS = {"a_application": "A級客戶申報", "order_exception": "訂單例外審批",
+          "temporary_review": "暫定等級評估"}
+ORDER_EXCEPTIONS = ("refuse_a_order", "b_c_order_first")
+
+
+def chain_for(policy: Policy, kind: str) -> list[str]:
+    """Who decides, in order: the A application goes section chief → 銷售部長 → GM (§6.2 B);
+    an order exception needs 銷售部長 or higher (§6.2 C, §7.1); a temporary grade is reviewed
+    by the territory's section chief (§5.1.2 D)."""
+    tiers = policy.tier_assessment
+    return {"a_application": list(tiers.a_application_chain),
+            "order_exception": [tiers.order_exception_approver],
+            "temporary_review": ["territory_chief"]}[kind]
+
+
+def open_tier_case(policy: Policy, kind: str, customer_name: str, by: str, reason: str,
+                   detail: dict | None = None) -> str:
+    """Record an application / exception / review and return its number (AA-2027-0001)."""
+    from sqlalchemy import func
+    from sqlalchemy.exc import IntegrityError
+
+    from models import TierCase
+    from tasks.deadlines import now
+    from tasks.tier_case import assessment_year
+
+    try:
+        if by != "kefu":  # kefu itself opens the six-month reviews
+            policy.organisation.person(by)
+    except KeyError:
+        raise ApprovalError(f"--as: {by!r} is not a person in the policy") from None
+    if not reason.strip():
+        raise ApprovalError("--reason: a reason is required")
+    if kind == "order_exception" and (detail or {}).get("exception") not in ORDER_EXCEPTIONS:
+        raise ApprovalError(f"--exception: one of {', '.join(ORDER_EXCEPTIONS)}")
+    prefix = f"{KINDS[kind]}-{assessment_year(policy)}-"
+    for _ in range(5):
+        try:
+            with session_scope() as session:
+                customer = find_customer(session, customer_name)
+                if kind == "a_application" and customer.grade == policy.tier_assessment.grades[0]:
+                    raise ApprovalError(f"NAME: {customer_name} is already grade {customer.grade}")
+                last = session.scalar(select(func.max(TierCase.number)).where(
+                    TierCase.number.like(prefix + "%")))
+                number = f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:04d}"
+                session.add(TierCase(number=number, kind=kind, customer_id=customer.id,
+                                     requested_by=by, reason=reason, detail=detail or {},
+                                     status="open", opened_at=now()))
+                events_record(session, number, "opened", by, case_kind=kind, customer=customer.name,
+                              reason=reason, **(detail or {}))
+                return number
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not allocate a case number after 5 tries")
+
+
+def events_record(session, number: str, kind: str, actor: str, **detail) -> None:
+    from tasks import events
+
+    events.record(session, PROCESS, number, kind, actor, **detail)
+
+
+def _case(session, number: str):
+    from models import TierCase
+
+    found = session.scalar(select(TierCase).where(TierCase.number == number))
+    if found is None:
+        raise LookupError(f"tier case {number} does not exist")
+    return found
+
+
+def request_case_step(policy: Policy, number: str, index: int, flow_run_id: str | None) -> int:
+    """Ask the ``index``-th person of the case's chain for a decision."""
+    from tasks.approvals import ApprovalRequest, request_approval
+    from tasks.deadlines import calendar_for, now
+    from tasks.people import resolve_assignee
+    from tasks.tiers import territory_chiefs
+
+    tiers = policy.tier_assessment
+    with session_scope() as session:
+        case = _case(session, number)
+        customer = session.get(Customer, case.customer_id)
+        ref = chain_for(policy, case.kind)[index]
+        if ref == "territory_chief":
+            chief = territory_chiefs(policy).get(customer.territory)
+            if chief is None:
+                raise LookupError(f"{number}: territory {customer.territory!r} has no section chief")
+            assignee = chief.key
+        else:
+            assignee = resolve_assignee(ref, policy)
+        due = {"a_application": tiers.a_application_step_due,
+               "order_exception": tiers.order_exception_due,
+               "temporary_review": tiers.temporary_review_due}[case.kind]
+        choices = {"grade": list(tiers.grades)} if case.kind == "temporary_review" else {}
+        task = request_approval(session, policy, ApprovalRequest(
+            process=PROCESS, case_number=number, step=f"{case.kind}:{index + 1}",
+            label=f"{LABELS[case.kind]}：{customer.name}", assignee=assignee,
+            due_at=calendar_for(policy.calendar).add(now(), due), decisions=("approve", "reject"),
+            choices=choices, event="tier_case_requested",
+            context={"case": case, "customer": customer, "kind_label": LABELS[case.kind]},
+        ), flow_run_id)
+        if case.flow_run_id is None and flow_run_id:
+            case.flow_run_id = flow_run_id
+        return task.id
+
+
+def apply_case_step(policy: Policy, number: str, task_id: int, last: bool) -> str:
+    """"next" step, or the case closes: approved (an A application makes the customer A; a
+    review fixes the grade chosen) or rejected. Writes the grade history. Idempotent."""
+    from models import GradeChange as Change
+    from tasks.deadlines import now
+
+    with session_scope() as session:
+        case = _case(session, number)
+        task = session.get(ApprovalTask, task_id)
+        if case.status != "open":
+            return case.status
+        if task.decision == "approve" and not last:
+            return "next"
+        moment = now()
+        case.status, case.closed_at = ("approved" if task.decision == "approve" else "rejected"), moment
+        customer = session.get(Customer, case.customer_id)
+        grade = None
+        if case.status == "approved" and case.kind == "a_application":
+            grade = policy.tier_assessment.grades[0]
+        if case.kind == "temporary_review" and case.status == "approved":
+            grade = task.decision_data.get("grade")
+        if case.kind == "temporary_review":
+            customer.grade_review_due_at = None
+        if grade is not None:
+            session.add(Change(customer_id=customer.id, from_grade=customer.grade, to_grade=grade,
+                               temporary=False, changed_by=task.decided_by,
+                               reason=f"{LABELS[case.kind]}：{task.comment or case.reason}",
+                               source=case.kind, case_number=number, at=moment))
+            customer.grade, customer.grade_temporary = grade, False
+        events_record(session, number, case.status, task.decided_by, grade=grade,
+                      comment=task.comment)
+        return case.status
+
+
+def open_due_reviews(policy: Policy) -> list[str]:
+    """§5.1.2 D: a new customer's temporary grade is reviewed once its six months are up
+    (``grade_review_due_at``, written at registration). One review per customer and due date."""
+    from models import TierCase
+    from tasks.deadlines import now
+
+    with session_scope() as session:
+        due = session.scalars(select(Customer).where(
+            Customer.grade_temporary.is_(True), Customer.grade_review_due_at <= now())).all()
+        pending = [(c.name, c.grade_review_due_at.isoformat()) for c in due
+                   if not session.scalar(select(TierCase.id).where(
+                       TierCase.customer_id == c.id, TierCase.kind == "temporary_review",
+                       TierCase.status == "open"))]
+    return [open_tier_case(policy, "temporary_review", name, "kefu",
+                           f"暫定等級滿六個月（到期 {due_at[:10]}）", {"review_due_at": due_at})
+            for name, due_at in pending]
+
+
+def tier_case_view(number: str) -> dict:
+    from tasks.approvals import task_view
+
+    with session_scope() as session:
+        case = _case(session, number)
+        customer = session.get(Customer, case.customer_id)
+        tasks = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
+                                .order_by(ApprovalTask.id)).all()
+        return {"number": case.number, "kind": case.kind, "customer": customer.name,
+                "grade": customer.grade, "requested_by": case.requested_by, "reason": case.reason,
+                "detail": case.detail, "status": case.status, "flow_run_id": case.flow_run_id,
+                "approvals": [task_view(t) for t in tasks]}
