@@ -19,7 +19,7 @@ from policy.schema import Policy
 from tasks import audit, events
 from tasks.clocks import meet_clock, start_clock
 from tasks.deadlines import calendar_for, now
-from tasks.links import issue_link
+from tasks.links import inbox_url, issue_link
 from tasks.notify import notify_person
 
 DECISIONS = ("approve", "reject", "send_back")
@@ -467,7 +467,7 @@ def nudge(session: Session, policy: Policy, task_id: int, *, actor: str,
         process=task.process, case_number=task.case_number, event="approval_nudge",
         person_key=task.assignee_key,
         context={**case_context(session, policy, task.process, task.case_number), "task": task,
-                 "by": policy.organisation.person(actor)})
+                 "by": policy.organisation.person(actor), "inbox_url": inbox_url(policy)})
     return task
 
 

@@ -7,6 +7,7 @@ the ``link_tokens`` row makes it expire and work once. The secret comes from
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -30,10 +31,23 @@ def secret_key() -> str:
         return from_env
     path = data_dir() / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written aside, then linked into place: two processes starting at once (worker and
+        # inbox) agree on one key, and nobody reads a half-written file.
+        draft = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
+
+
+def inbox_url(policy: Policy) -> str:
+    """Where links point: KEFU_INBOX_URL, else the policy's approvals.inbox_url."""
+    return (os.environ.get("KEFU_INBOX_URL") or policy.approvals.inbox_url).rstrip("/")
 
 
 def _serializer() -> URLSafeSerializer:
@@ -48,7 +62,7 @@ def issue_link(session: Session, policy: Policy, task_id: int, person_key: str) 
                           expires_at=calendar_for(policy.calendar).add(moment,
                                                                         policy.approvals.link_ttl)))
     token = _serializer().dumps({"t": task_id, "p": person_key, "j": jti})
-    return f"{policy.approvals.inbox_url.rstrip('/')}/l/{token}"
+    return f"{inbox_url(policy)}/l/{token}"
 
 
 class LinkRefused(ValueError):
