@@ -104,7 +104,9 @@ def create_app() -> FastAPI:
         return page(request, "message.html", data, {"kind": "refused", "message": message}, status)
 
     def csrf_ok(data: dict, token: str | None) -> bool:
-        return bool(token) and not data.get("new") and hmac.compare_digest(str(token), data["c"])
+        # Bytes: compare_digest refuses non-ASCII str, and a form may carry anything.
+        return bool(token) and not data.get("new") and hmac.compare_digest(
+            str(token).encode(), str(data["c"]).encode())
 
     def to_login(request: Request) -> Response:
         target = request.url.path
