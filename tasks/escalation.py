@@ -61,7 +61,7 @@ def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: date
         ApprovalTask.clock_id == clock_id, ApprovalTask.status == ApprovalStatus.PENDING))
     if waiting is not None:
         lock_step(session, waiting)
-    clock = session.get(Clock, clock_id, with_for_update=True)
+    clock = session.get(Clock, clock_id, with_for_update=True, populate_existing=True)
     if clock is None or clock.met_at is not None or clock.next_escalation_at is None:
         return []
     ladder = ladder_for(policy, clock.process)

@@ -213,28 +213,80 @@ def test_two_orsign_signers_at_once_record_exactly_one_decision(db, policy):
         assert settled(lead).decided_by == won[0].decided_by
 
 
-def test_a_decision_racing_a_reassignment_is_never_lost(db, policy):
+def test_a_decision_racing_an_escalation_reassignment_is_never_lost(db, tmp_path, monkeypatch):
+    """A ladder rung with ``reassign: true`` hands the overdue task to the assignee's
+    superior; the assignee decides at the same moment. Either the decision stands (and the
+    sweep finds the clock met) or the reassignment stands and the decider is told so."""
+    from policy.load import DEFAULT_POLICY, load_policy
+    from tasks.escalation import escalate_clock
+
+    variant = tmp_path / "reassign.yaml"
+    variant.write_text(
+        f"extends: {DEFAULT_POLICY}\nname: reassign-test\ncomplaint:\n  escalation:\n"
+        "    ladder:\n      - {level: 1, after: 0h, notify: [assignee, superior], reassign: true}\n",
+        encoding="utf-8")
+    monkeypatch.setenv("KEFU_POLICY", str(variant))
+    policy = load_policy()
     outcomes = set()
     for _ in range(4):
         number = new_case(policy)
-        lead = ask(policy, number, "single", "chen.qe")
+        with session_scope() as session:
+            from tasks.case_context import case_context
+            lead = ap.request_approval(session, policy, ap.ApprovalRequest(
+                process="complaint", case_number=number, step="review", label="方案審批",
+                assignee="chen.qe", due_at=now() - timedelta(hours=1),
+                context=case_context(session, policy, "complaint", number))).id
+            clock_id = session.get(ApprovalTask, lead).clock_id
 
-        def move(lead=lead):
+        def escalate(clock_id=clock_id):
             with session_scope() as session:
-                return ap.reassign(session, policy, lead, to="liu.quality", by="sweep",
-                                   reason="escalation level 1", via="sweep")
+                return escalate_clock(session, policy, clock_id, now())
 
-        decided, moved = _race(lambda lead=lead: act(policy, lead, "chen.qe"), move)
+        decided, escalated = _race(lambda lead=lead: act(policy, lead, "chen.qe"), escalate)
+        assert not isinstance(escalated, Exception), escalated
         task = tasks_of(number)["chen.qe" if isinstance(decided, ApprovalTask) else "liu.quality"]
         if isinstance(decided, ApprovalTask):
-            # The decision won: it stands, and the reassignment was refused.
-            assert isinstance(moved, ap.ApprovalError)
+            # The decision won: it stands; the sweep found the clock met and did nothing.
+            assert escalated == []
             assert task.status == ApprovalStatus.DECIDED and task.decided_by == "chen.qe"
             outcomes.add("decision first")
         else:
-            # The reassignment won: the decider was told, the task waits for its new holder.
-            assert isinstance(decided, ap.ApprovalError) and isinstance(moved, ApprovalTask)
+            # The reassignment won: the decider was told; the superior now decides.
+            assert isinstance(decided, ap.ApprovalError), decided
+            assert [row["level"] for row in escalated] == [1]
             assert task.status == ApprovalStatus.PENDING and task.assignee_key == "liu.quality"
             assert act(policy, lead, "liu.quality").decided_by == "liu.quality"
             outcomes.add("reassignment first")
     assert outcomes
+
+
+def test_a_complaint_step_configured_as_countersign_waits_for_every_signer(db, tmp_path,
+                                                                            monkeypatch):
+    """The modes are policy configuration: the complaint's own steps honour them."""
+    from policy.load import DEFAULT_POLICY, load_policy
+    from tasks import complaint_case as case
+
+    variant = tmp_path / "countersign.yaml"
+    variant.write_text(
+        f"extends: {DEFAULT_POLICY}\nname: countersign-test\ncomplaint:\n  handling_steps:\n"
+        "    - {key: handling, label: 投訴處理, assignee: handler, mode: countersign,\n"
+        "       signers: [\"role:quality_lead\"], cc: [\"head:marketing_admin\"]}\n",
+        encoding="utf-8")
+    monkeypatch.setenv("KEFU_POLICY", str(variant))
+    policy = load_policy()
+    number = new_case(policy)
+    case.classify_complaint(policy, number)
+    case.route_complaint(policy, number)
+    step = policy.complaint.handling_steps[0]
+    lead = case.request_handling_step(policy, number, step, None)
+    signers = tasks_of(number, "handling")
+    assert set(signers) == {"chen.qe", "liu.quality"}
+    act(policy, lead, "chen.qe")
+    assert settled(lead) is None
+    act(policy, signers["liu.quality"].id, "liu.quality")
+    assert case.apply_handling_decision(policy, number, lead, last_step=True) == "handled"
+    with session_scope() as session:
+        assert case.get(session, number).status == "feedback"
+        assert session.scalar(select(Notification.id).where(
+            Notification.case_number == number, Notification.template == "approval_cc",
+            Notification.recipient == "sun.admin")) is not None

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from conftest import KEFU, ROOT, wait_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, select
@@ -22,7 +23,6 @@ from sqlalchemy import inspect, select
 from models import ApprovalTask, AuditEntry
 from models.db import engine, session_scope
 from runtime.ports import free_port
-from tests.conftest import KEFU, ROOT, wait_for
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

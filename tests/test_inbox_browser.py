@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import KEFU, ROOT, wait_for
 
 from runtime.ports import free_port
-from tests.conftest import KEFU, ROOT, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "test-output"
