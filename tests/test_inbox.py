@@ -220,6 +220,22 @@ def test_only_the_assignee_decides_in_the_inbox(site):
     assert site.login("sun.admin").get(f"/tasks/{task}").status_code == 403
 
 
+def test_cli_nudge_is_rate_limited_and_bad_input_is_one_line_exit_2(site):
+    task = str(site.tasks["first"])
+    first = site.kefu("approvals", "nudge", task, "--as", "sun.admin")
+    assert first.returncode == 0, first.stderr
+    again = site.kefu("approvals", "nudge", task, "--as", "sun.admin")
+    assert again.returncode == 2 and "next nudge is allowed" in again.stderr
+    wrong = site.kefu("approvals", "delegate", task, "--as", "chen.qe", "--to", "nobody")
+    assert wrong.returncode == 2 and "--to" in wrong.stderr
+    foreign = site.kefu("approvals", "add-signer", task, "--as", "sun.admin", "--person", "wang.gm")
+    assert foreign.returncode == 2 and "may not add signers" in foreign.stderr
+    short = site.kefu("users", "set-password", "chen.qe", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "password" in short.stderr
+    assert site.audit(action="add_signer", outcome="refused", task_id=int(task))
+    assert len(site.audit(action="nudge", outcome="ok", task_id=int(task))) == 1
+
+
 def test_html_and_sql_in_a_comment_are_stored_as_text_and_shown_escaped(site):
     task = site.tasks["first"]
     comment = "<script>alert('x')</script><b>粗</b>'); DROP TABLE approval_tasks; --"
