@@ -249,6 +249,7 @@ def create_app() -> FastAPI:
         card = _card(process, number)
         return page(request, "task.html", data, {
             "task": view, "signers": signers, "card": card, "can_decide": bool(mine),
+            "people": [(p.key, p.name) for p in policy.organisation.people if p.key != user],
             "now": now()})
 
     @app.post("/tasks/{task_id}/decide")
@@ -284,6 +285,47 @@ def create_app() -> FastAPI:
             return refuse(request, data, f"{t('refused')}: {refused}", status=409)
         _wake(decided_id)
         return RedirectResponse(f"/tasks/{task_id}?done=1", status_code=303)
+
+    @app.post("/tasks/{task_id}/{action}")
+    def task_action(request: Request, task_id: TASK_ID,
+                    action: Annotated[str, Path(pattern="^(delegate|add-signer|nudge)$")],
+                    person: Annotated[str, Form(max_length=64)] = "",
+                    position: Annotated[str, Form(max_length=16)] = "after",
+                    csrf_token: Annotated[str | None, Form()] = None) -> Response:
+        """转交, 加签 and 催办 from the task page, through the same functions as the CLI."""
+        from tasks.approvals import add_signer, delegate_task, nudge
+
+        data = read_session(request)
+        user = data.get("u")
+        if not user:
+            return refuse(request, data, translator(locale_of(request, None))("login"), 401)
+        t = translator(locale_of(request, user))
+        if not csrf_ok(data, csrf_token):
+            audit.record_alone(actor=user, action=action, outcome="refused", via="inbox",
+                               task_id=task_id, case_number=_case_of(task_id), reason="csrf")
+            return refuse(request, data, t("csrf"))
+        try:
+            with session_scope() as session:
+                if action == "delegate":
+                    delegate_task(session, policy, task_id, actor=user, to=person, via="inbox")
+                elif action == "add-signer":
+                    add_signer(session, policy, task_id, actor=user, person=person,
+                               position=position, via="inbox")
+                else:
+                    task = session.get(ApprovalTask, task_id)
+                    if task is None or not involved(session, user, task):
+                        raise ApprovalError(f"approval task {task_id}: {user} is not involved",
+                                            task)
+                    nudge(session, policy, task_id, actor=user, via="inbox")
+        except ApprovalError as refused:
+            audit.record_alone(actor=user, action=action, outcome="refused", via="inbox",
+                               task_id=task_id, case_number=refused.case_number,
+                               reason=str(refused))
+            return refuse(request, data, f"{t('refused')}: {refused}", status=409)
+        from tasks.notify import dispatch_pending
+
+        dispatch_pending()
+        return RedirectResponse(f"/tasks/{task_id}?done={action}", status_code=303)
 
     def _wake(task_id: int) -> None:
         from runtime.runs import PrefectUnavailable, wake_task

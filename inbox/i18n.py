@@ -53,6 +53,12 @@ TEXT: dict[str, dict[str, str]] = {
              "en": "The form is stale (CSRF check failed); reload the page."},
     "not_found": {"zh-CN": "找不到此事項", "en": "No such task"},
     "received": {"zh-CN": "受理時間", "en": "Received"},
+    "delegate": {"zh-CN": "轉交", "en": "Hand over"},
+    "add_signer": {"zh-CN": "加簽", "en": "Add a signer"},
+    "before": {"zh-CN": "在我之前", "en": "before me"},
+    "after": {"zh-CN": "在我之後", "en": "after me"},
+    "nudge": {"zh-CN": "催辦", "en": "Remind the assignee"},
+    "person": {"zh-CN": "人員", "en": "Person"},
 }
 
 

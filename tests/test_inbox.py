@@ -236,6 +236,25 @@ def test_cli_nudge_is_rate_limited_and_bad_input_is_one_line_exit_2(site):
     assert len(site.audit(action="nudge", outcome="ok", task_id=int(task))) == 1
 
 
+def test_add_signer_and_nudge_from_the_task_page(site):
+    task = site.tasks["first"]
+    chen = site.login("chen.qe")
+    assert 'id="add-signer-form"' in chen.get(f"/tasks/{task}").text
+    added = chen.post(f"/tasks/{task}/add-signer", data={
+        "person": "liu.quality", "position": "after", "csrf_token": csrf_of(chen)})
+    assert added.status_code == 303, added.text
+    liu = site.login("liu.quality")
+    page = liu.get(f"/tasks/{task}").text  # now a signer: may view, may not decide yet
+    assert 'id="nudge-form"' in page and 'id="decide-form"' not in page
+    # 催辦 is rate-limited per task: the CLI nudged this task a moment ago.
+    again = liu.post(f"/tasks/{task}/nudge", data={"csrf_token": csrf_of(liu)})
+    assert again.status_code == 409 and "next nudge" in again.text
+    sun = site.login("sun.admin")
+    outsider = sun.post(f"/tasks/{site.tasks['second']}/nudge", data={"csrf_token": csrf_of(sun)})
+    assert outsider.status_code == 409 and "not involved" in outsider.text
+    assert site.audit(action="add_signer", outcome="ok", task_id=task)
+
+
 def test_html_and_sql_in_a_comment_are_stored_as_text_and_shown_escaped(site):
     task = site.tasks["first"]
     comment = "<script>alert('x')</script><b>粗</b>'); DROP TABLE approval_tasks; --"
@@ -253,6 +272,12 @@ def test_html_and_sql_in_a_comment_are_stored_as_text_and_shown_escaped(site):
     again = chen.post(f"/tasks/{task}/decide", data={"decision": "reject",
                                                     "csrf_token": csrf_of(chen)})
     assert again.status_code == 409 and "already decided" in again.text
+    # 加簽 after chen.qe: now it is liu.quality's turn, in liu's inbox.
+    with session_scope() as session:
+        liu_task = session.scalar(select(ApprovalTask.id).where(
+            ApprovalTask.case_number == decided.case_number,
+            ApprovalTask.assignee_key == "liu.quality"))
+    assert f'data-task="{liu_task}"' in site.login("liu.quality").get("/").text
 
 
 def test_the_prefect_ui_form_goes_through_the_same_checks(site):
