@@ -59,6 +59,14 @@ TEXT: dict[str, dict[str, str]] = {
     "after": {"zh-CN": "在我之後", "en": "after me"},
     "nudge": {"zh-CN": "催辦", "en": "Remind the assignee"},
     "person": {"zh-CN": "人員", "en": "Person"},
+    "pending": {"zh-CN": "待辦", "en": "pending"},
+    "decided": {"zh-CN": "已決定", "en": "decided"},
+    "cancelled": {"zh-CN": "已取消", "en": "cancelled"},
+    "received_status": {"zh-CN": "已受理", "en": "received"},
+    "triage": {"zh-CN": "待人工分類", "en": "to classify"},
+    "handling": {"zh-CN": "處理中", "en": "handling"},
+    "feedback": {"zh-CN": "待客戶反饋", "en": "awaiting feedback"},
+    "archived": {"zh-CN": "已歸檔", "en": "archived"},
 }
 
 

@@ -149,6 +149,9 @@ def test_login_gives_an_httponly_samesite_session_and_checks_password_and_csrf(s
     assert inbox.status_code == 200
     assert site.numbers[0] in inbox.text and site.numbers[1] in inbox.text
     assert [e.outcome for e in site.audit(action="login", actor="chen.qe")][-2:] == ["refused", "ok"]
+    assert "我的待辦審批" in inbox.text  # zh-CN by default; English on request
+    client.get("/lang/en?next=/")
+    assert "My pending approvals" in client.get("/").text
 
 
 def test_forged_link_is_refused_and_logged(site):

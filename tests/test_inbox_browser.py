@@ -89,13 +89,14 @@ def test_decide_from_the_mailed_link_in_a_browser(kefu, mailbox, inbox, policy):
         page.fill("#comment", "抽檢同批次，更換兩箱 <b>不是粗體</b>")
         page.click("#submit")
         page.wait_for_selector("#status")
-        assert page.inner_text("#status") == "decided"
+        assert page.get_attribute("#status", "data-status") == "decided"
+        assert page.inner_text("#status") == "已決定"
         assert "<b>不是粗體</b>" in page.inner_text("#state")  # shown as text, not markup
 
         kefu.status(number, "feedback")  # the flow run resumed and the case moved on
         kefu.pending(number, "customer_feedback")
         page.reload()
-        assert page.inner_text("#case-status") == "feedback"
+        assert page.get_attribute("#case-status", "data-status") == "feedback"
         page.screenshot(path=str(SHOTS / "inbox-after-decision.png"), full_page=True)
 
         page.goto(link)  # the same link, a second time
