@@ -245,11 +245,17 @@ def approvals_decide(
     from tasks.approvals import decide
 
     policy = load_policy()
-    with session_scope() as session:
-        task = decide(session, policy, task_id, actor=by, decision=decision.value,
-                      comment=comment, data={"category": category, "person": person,
-                                              "outcome": outcome})
-        case_number = task.case_number
+    try:
+        with session_scope() as session:
+            task = decide(session, policy, task_id, actor=by, decision=decision.value,
+                          comment=comment, data={"category": category, "person": person,
+                                                  "outcome": outcome})
+            case_number = task.case_number
+    except ApprovalError as refused:
+        from tasks.audit import record_alone
+        record_alone(actor=by, action="decide", outcome="refused", via="cli", task_id=task_id,
+                     case_number=refused.case_number, reason=str(refused))
+        raise
     typer.echo(f"task {task_id} ({case_number}): {decision.value} by {by}")
     try:
         outcome = wake_task(task_id)
@@ -369,6 +375,10 @@ def demo(
 
     run_demo(stop_server=stop_server)
 
+
+from cli.inbox import register as _register_inbox  # noqa: E402
+
+_register_inbox(app, approvals_app, clear_errors)
 
 from cli.prospect import register as register_prospect  # noqa: E402
 

@@ -21,8 +21,8 @@ from models import ApprovalStatus, ApprovalTask
 from models.db import session_scope
 from policy.load import load_policy
 from runtime.runs import pause_key
-from tasks import events
-from tasks.approvals import ApprovalError, decide
+from tasks import audit, events
+from tasks.approvals import ApprovalError, decide, group, settled
 from tasks.deadlines import now
 
 
@@ -39,12 +39,15 @@ class DecisionInput(RunInput):
 
 @task(name="check-decision", cache_policy=NO_CACHE, persist_result=False)
 def check_decision(task_id: int) -> tuple[bool, int]:
-    """(decided?, wakeups). A decided task is marked consumed so nobody wakes the run for it."""
+    """(decided?, wakeups). The step is decided when its signers settled it (one decision,
+    or 会签/依次 all signed); its decided tasks are marked consumed so nobody wakes the run."""
     with session_scope() as session:
         approval = session.get(ApprovalTask, task_id)
-        decided = approval.status == ApprovalStatus.DECIDED
-        if decided and approval.woken_at is None:
-            approval.woken_at = now()
+        decided = settled(session, task_id)
+        if decided:
+            for signer in group(session, approval):
+                if signer.status == ApprovalStatus.DECIDED and signer.woken_at is None:
+                    signer.woken_at = now()
         return decided, approval.wakeups
 
 
@@ -55,7 +58,7 @@ def take_form_input(task_id: int, form: dict | None) -> bool:
     policy = load_policy()
     with session_scope() as session:
         approval = session.get(ApprovalTask, task_id)
-        if approval.status == ApprovalStatus.DECIDED:
+        if settled(session, task_id):
             return True
         if form:
             try:
@@ -64,11 +67,15 @@ def take_form_input(task_id: int, form: dict | None) -> bool:
                     decide(session, policy, task_id, actor=form["decided_by"],
                            decision=form["decision"], comment=form.get("comment") or None,
                            data=data, via="prefect-ui")
-                return True
+                if settled(session, task_id):
+                    return True
             except ApprovalError as refused:
                 events.record(session, approval.process, approval.case_number,
                               "decision_refused", str(form.get("decided_by")),
                               task_id=task_id, reason=str(refused), via="prefect-ui")
+                audit.record(session, actor=str(form.get("decided_by")), action="decide",
+                             outcome="refused", via="prefect-ui", task_id=task_id,
+                             case_number=approval.case_number, reason=str(refused))
         approval.wakeups += 1
         return False
 

@@ -48,7 +48,8 @@ class ApprovalTask(Base):
 
     __tablename__ = "approval_tasks"
     __table_args__ = (
-        UniqueConstraint("case_number", "step", "round"),
+        # One task per signer: several signers of a step (会签/或签/加签) differ by slot.
+        UniqueConstraint("case_number", "step", "round", "slot", name="uq_approval_tasks_signer"),
         Index("ix_approval_tasks_assignee_status", "assignee_key", "status"),
         Index("ix_approval_tasks_status_woken_at", "status", "woken_at"),
     )
@@ -77,6 +78,11 @@ class ApprovalTask(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     woken_at: Mapped[datetime | None]
     clock_id: Mapped[int] = mapped_column(ForeignKey("clocks.id"))
+    # The signers of one step: slot 0 is the task the flow waits on (the step's lead);
+    # ``seq`` orders them (a lower pending seq must sign first); ``mode`` is the step's.
+    slot: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[float] = mapped_column(default=0.0)
+    mode: Mapped[str] = mapped_column(String(16), default="single")
 
     clock: Mapped[Clock] = relationship(lazy="joined")
 

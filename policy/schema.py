@@ -212,6 +212,13 @@ class ApprovalStep(_Strict):
     # What a send-back means: back to manual classification ("triage": wrong department) or
     # the chain starts over ("restart": redo the plan).
     on_send_back: Literal["triage", "restart"] = "triage"
+    # How the step is signed (tasks/approvals.py): "single" (one assignee), "sequential"
+    # (依次: assignee then each of ``signers`` in turn), "countersign" (会签: all must approve),
+    # "orsign" (或签: the first decision wins). ``signers``: further assignee refs.
+    mode: Literal["single", "sequential", "countersign", "orsign"] = "single"
+    signers: list[str] = []
+    # 抄送: people informed of the step (and who may view the case), who do not decide.
+    cc: list[str] = []
 
     _d = field_validator("due", mode="before")(lambda v: None if v is None else _duration(v))
 
@@ -222,6 +229,9 @@ class LadderLevel(_Strict):
     notify: list[str]
     # The message template of this rung (another process's wording, a reminder …).
     event: str = "escalation"
+    # policy silent: a rung may also hand the pending decision to the first person it notifies
+    # who is not the assignee (reassignment on escalation). Off unless the policy says so.
+    reassign: bool = False
 
     _d = field_validator("after", mode="before")(_duration)
 
@@ -274,6 +284,19 @@ class ComplaintPolicy(_Strict):
         raise KeyError(key)
 
 
+class ApprovalsPolicy(_Strict):
+    """The approvers' inbox and its links (policy silent on all of these: sensible defaults)."""
+
+    inbox_url: str = "http://127.0.0.1:8700"
+    link_ttl: Duration = Duration(72, "hours")
+    nudge_interval: Duration = Duration(4, "hours")
+    at_risk: Duration = Duration(4, "hours")
+    session_ttl: Duration = Duration(12, "hours")
+
+    _d = field_validator("link_ttl", "nudge_interval", "at_risk", "session_ttl",
+                         mode="before")(_duration)
+
+
 class Policy(_Strict):
     name: str
     title: str = ""
@@ -286,6 +309,7 @@ class Policy(_Strict):
     new_customer: NewCustomerPolicy | None = None  # 000 D8/D9; see policy/new_customer.py
     # 000 D7: 客戶等級評定 (optional: a policy without it has no tier assessment).
     tier_assessment: TierPolicy | None = None
+    approvals: ApprovalsPolicy = ApprovalsPolicy()
 
     @model_validator(mode="after")
     def _complaint_references_resolve(self) -> Policy:
@@ -302,6 +326,9 @@ class Policy(_Strict):
                 ("complaint.feedback_officer", self.complaint.feedback_officer)]
         refs += [(f"complaint.handling_steps[{i}].assignee", s.assignee)
                  for i, s in enumerate(self.complaint.handling_steps)]
+        refs += [(f"complaint.handling_steps[{i}].{field}", ref)
+                 for i, s in enumerate(self.complaint.handling_steps)
+                 for field in ("signers", "cc") for ref in getattr(s, field)]
         for where, ref in refs:
             problem = assignee_ref_problem(ref, self)
             if problem:

@@ -82,6 +82,7 @@ def run_demo(stop_server: bool = False) -> None:
     say(f"  mail: a local SMTP server on 127.0.0.1:{mail.port}; messages saved in {mail.folder}")
     url = server.start(progress=lambda m: say(f"  {m}"))
     say(f"  Prefect server: {url}")
+    inbox_url, password = _start_inbox(policy)
     worker = _start_worker()
     try:
         wait_for_deployment()
@@ -93,6 +94,9 @@ def run_demo(stop_server: bool = False) -> None:
                 f"notified {', '.join(row['notified'])}")
         dispatch_pending()
         _summary(numbers, mail, url, started)
+        say(f"Approvers' inbox: {inbox_url}/ — log in as any person of the policy (e.g. "
+            f"chen.qe, wu.ops) with the demo password {password}; the links in the mails "
+            f"open there. Stop it with: kill $(cat {data_dir() / 'inbox.pid'})")
     finally:
         worker.terminate()
         try:
@@ -126,6 +130,30 @@ def _start_mailbox() -> _Mailbox:
     controller = Controller(Mailbox(folder), hostname="127.0.0.1", port=port)
     controller.start()
     return _Mailbox(port=port, folder=folder, controller=controller)
+
+
+def _start_inbox(policy) -> tuple[str, str]:
+    """``kefu inbox`` in the background (8700, or a free port), every person of the policy
+    with one demo password; links in approval mails point at it."""
+    import secrets
+
+    from inbox.auth import set_password
+
+    port = 8700 if port_is_free(8700) else free_port()
+    url = f"http://127.0.0.1:{port}"
+    os.environ["KEFU_INBOX_URL"] = url
+    password = os.environ.get("KEFU_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    with session_scope() as session:
+        for person in policy.organisation.people:
+            set_password(session, policy, person.key, password)
+    log = data_dir() / "inbox.log"
+    inbox = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "inbox", "--port", str(port)], cwd=PROJECT_ROOT,
+        env=os.environ.copy(), stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        start_new_session=True)
+    (data_dir() / "inbox.pid").write_text(str(inbox.pid))
+    say(f"  inbox: {url}/ (log: {log})")
+    return url, password
 
 
 def _start_worker() -> subprocess.Popen:

@@ -24,7 +24,7 @@ from prefect.flow_runs import NotPausedError  # noqa: E402
 
 log = logging.getLogger("kefu.runs")
 COMPLAINT_DEPLOYMENT = "complaint/complaint"
-FORM_FIELDS = ("category", "person")  # flows.await_decision.DecisionInput's optional fields
+FORM_FIELDS = ("category", "person", "outcome")  # flows.await_decision.DecisionInput's optional fields
 
 
 class PrefectUnavailable(RuntimeError):
@@ -89,22 +89,28 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
     (it looked just before the decision was written) is retried for ``patience`` seconds;
     after that the task stays un-woken and :func:`reconcile` tries again later.
     """
+    from tasks.approvals import lead_of
+    from tasks.approvals import outcome as step_outcome
+
     with session_scope() as session:
         task = session.get(ApprovalTask, task_id)
         if task.status != ApprovalStatus.DECIDED or task.woken_at is not None:
             return "nothing to wake"
-        if not task.flow_run_id:
+        decided = step_outcome(session, task_id)
+        if decided is None:  # 会签 / 依次: others still sign; their decision wakes the run
+            task.woken_at = now()
+            return "step not settled yet"
+        lead = lead_of(session, task)
+        if not lead.flow_run_id:
             return "no flow run yet"
-        run_id = UUID(task.flow_run_id)
-        # Only the decision form's fields: the server refuses a resume whose input does not
-        # match the form (a tier decision's overrides live in our database, not in the form).
-        run_input = {"decided_by": task.decided_by, "decision": task.decision,
-                     "comment": task.comment or "",
-                     **{k: v for k, v in task.decision_data.items() if k in FORM_FIELDS}}
+        run_id, lead_id = UUID(lead.flow_run_id), lead.id
+        run_input = {"decided_by": decided.decided_by, "decision": decided.decision,
+                     "comment": decided.comment or "",
+                     **{k: v for k, v in decided.decision_data.items() if k in FORM_FIELDS}}
     deadline = time.monotonic() + patience
     while True:
         try:
-            outcome = asyncio.run(_resume_if_waiting_on(run_id, task_id, run_input))
+            outcome = asyncio.run(_resume_if_waiting_on(run_id, lead_id, run_input))
         except Exception as exc:
             raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
         if outcome != "running" or time.monotonic() > deadline:

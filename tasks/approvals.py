@@ -11,21 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from models import ApprovalStatus, ApprovalTask, Clock
+from models import ApprovalStatus, ApprovalTask, CaseEvent, Clock, Delegation
 from policy.schema import Policy
-from tasks import events
+from tasks import audit, events
 from tasks.clocks import meet_clock, start_clock
-from tasks.deadlines import now
+from tasks.deadlines import calendar_for, now
+from tasks.links import inbox_url, issue_link
 from tasks.notify import notify_person
 
 DECISIONS = ("approve", "reject", "send_back")
+MODES = ("single", "sequential", "countersign", "orsign")
 
 
 class ApprovalError(ValueError):
     """A decision that cannot be recorded; the message says why. Nothing was written."""
+
+    def __init__(self, message: str, task: ApprovalTask | None = None) -> None:
+        super().__init__(message)
+        self.task_id = task.id if task is not None else None
+        self.case_number = task.case_number if task is not None else None
 
 
 @dataclass(frozen=True)
@@ -45,53 +52,185 @@ class ApprovalRequest:
     # Use an existing case clock (e.g. "handling") instead of a clock of the task's own.
     clock_name: str | None = None
     context: dict = field(default_factory=dict)
-    # The message template asking for the decision (each process words its own).
+    # 依次 / 会签 / 或签 with further signers (person keys), and 抄送 (person keys).
+    mode: str = "single"
+    signers: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    # The template of the first request (each process words its own); later requests of the
+    # step (the next signer, a delegate) use the generic approval_requested.
     event: str = "approval_requested"
 
 
 def request_approval(
     session: Session, policy: Policy, request: ApprovalRequest, flow_run_id: str | None = None
 ) -> ApprovalTask:
-    """Create the task (once), start its clock and notify the assignee (once)."""
+    """Create the step's task(s) (once), start their clocks and notify the signers whose turn
+    it is (once); CC people are informed. Returns the step's lead task (slot 0), the one the
+    flow waits on."""
     task = find_task(session, request.case_number, request.step, request.round)
     if task is not None:
         if flow_run_id and task.flow_run_id != flow_run_id:
             task.flow_run_id = flow_run_id
         return task
+    if request.mode not in MODES:
+        raise ApprovalError(f"mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    people = [request.assignee] + [p for p in request.signers if p != request.assignee]
+    lead = None
+    for slot, person in enumerate(people):
+        created = _new_task(session, policy, request, person, slot=slot,
+                            seq=float(slot) if request.mode == "sequential" else 0.0,
+                            flow_run_id=flow_run_id)
+        lead = lead or created
+    for person in dict.fromkeys(request.cc):
+        notify_person(
+            session, policy, key=f"{request.case_number}:approval:{lead.id}:cc",
+            process=request.process, case_number=request.case_number, event="approval_cc",
+            person_key=person, context={**request.context, "task": lead})
+    _notify_active(session, policy, lead, request.context, request.event)
+    return lead
+
+
+def _new_task(session: Session, policy: Policy, request: ApprovalRequest, person: str, *,
+              slot: int, seq: float, flow_run_id: str | None) -> ApprovalTask:
+    name = request.clock_name if slot == 0 and request.clock_name else f"approval:{request.step}"
+    if slot:
+        name = f"{name}:{slot}"
     clock = start_clock(
         session, policy, process=request.process, case_number=request.case_number,
-        name=request.clock_name or f"approval:{request.step}", owner=request.assignee,
-        due_at=request.due_at, round=request.round,
+        name=name, owner=person, due_at=request.due_at, round=request.round,
     )
-    clock.owner_key = request.assignee
+    clock.owner_key = person
     task = ApprovalTask(
         process=request.process, case_number=request.case_number, step=request.step,
-        round=request.round, label=request.label, assignee_key=request.assignee,
+        round=request.round, label=request.label, assignee_key=person,
         allowed_decisions=list(request.decisions), choices=request.choices,
         due_at=clock.due_at, status=ApprovalStatus.PENDING, created_at=now(), clock=clock,
-        flow_run_id=flow_run_id, decision_data={},
+        flow_run_id=flow_run_id, decision_data={}, slot=slot, seq=seq, mode=request.mode,
     )
     session.add(task)
     session.flush()
     events.record(session, request.process, request.case_number, "approval_requested",
                   "kefu", task_id=task.id, step=request.step, round=request.round,
-                  assignee=request.assignee, due_at=task.due_at)
-    notify_person(
-        session, policy, key=f"{request.case_number}:approval:{task.id}:requested",
-        process=request.process, case_number=request.case_number, event=request.event,
-        person_key=request.assignee,
-        context={**request.context, "task": task,
-                 "link": policy.channels.decision_link.format(task_id=task.id,
-                                                              assignee=request.assignee)},
-    )
+                  assignee=person, due_at=task.due_at, mode=request.mode, slot=slot)
     return task
 
 
+def _notify_active(session: Session, policy: Policy, lead: ApprovalTask,
+                   context: dict | None = None, event: str = "approval_requested") -> None:
+    """Ask every signer whose turn it is (once each: the outbox key is per task)."""
+    if context is None:
+        event = "approval_requested"
+        from tasks.case_context import case_context
+        context = case_context(session, policy, lead.process, lead.case_number)
+    for task in group(session, lead):
+        if task.status == ApprovalStatus.PENDING and is_active(session, task):
+            request_message(session, policy, task, context, event=event)
+
+
+def request_message(session: Session, policy: Policy, task: ApprovalTask, context: dict,
+                    suffix: str = "", event: str = "approval_requested") -> None:
+    """The approval_requested message to the task's assignee, with a fresh signed link."""
+    notify_person(
+        session, policy, key=f"{task.case_number}:approval:{task.id}:requested{suffix}",
+        process=task.process, case_number=task.case_number, event=event,
+        person_key=task.assignee_key,
+        context={**context, "task": task,
+                 "link": issue_link(session, policy, task.id, task.assignee_key),
+                 "cli": policy.channels.decision_link.format(task_id=task.id,
+                                                             assignee=task.assignee_key)},
+    )
+
+
 def find_task(session: Session, case_number: str, step: str, round: int) -> ApprovalTask | None:
+    """The step's lead task (slot 0)."""
     return session.scalar(
         select(ApprovalTask).where(ApprovalTask.case_number == case_number,
-                                   ApprovalTask.step == step, ApprovalTask.round == round)
+                                   ApprovalTask.step == step, ApprovalTask.round == round,
+                                   ApprovalTask.slot == 0)
     )
+
+
+def group(session: Session, task: ApprovalTask) -> list[ApprovalTask]:
+    """Every signer's task of the step ``task`` belongs to, lead first."""
+    return list(session.scalars(
+        select(ApprovalTask).where(ApprovalTask.case_number == task.case_number,
+                                   ApprovalTask.step == task.step,
+                                   ApprovalTask.round == task.round)
+        .order_by(ApprovalTask.seq, ApprovalTask.slot)).unique())
+
+
+def lead_of(session: Session, task: ApprovalTask) -> ApprovalTask:
+    return task if task.slot == 0 else find_task(session, task.case_number, task.step, task.round)
+
+
+def is_active(session: Session, task: ApprovalTask) -> bool:
+    """A pending task may be decided now: no pending signer of its step must sign first
+    (依次 / 加签 before me)."""
+    if task.status != ApprovalStatus.PENDING:
+        return False
+    if task.mode == "single" and task.slot == 0 and task.seq == 0:
+        return True
+    return not any(t.status == ApprovalStatus.PENDING and t.seq < task.seq
+                   for t in group(session, task))
+
+
+def outcome(session: Session, task_id: int) -> ApprovalTask | None:
+    """The task that carries the step's decision, or None while the step is undecided.
+
+    single: the task itself. orsign (或签): the first decision. sequential / countersign
+    (依次 / 会签): the first non-approval, or, once everyone approved, the last approval.
+    """
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        return None
+    if task.mode == "single" and task.slot == 0:
+        others = [t for t in group(session, task) if t.id != task.id]
+        if not others:
+            return task if task.status == ApprovalStatus.DECIDED else None
+    tasks = group(session, task)
+    decided = sorted((t for t in tasks if t.status == ApprovalStatus.DECIDED),
+                     key=lambda t: (t.decided_at, t.id))
+    if not decided:
+        return None
+    if task.mode == "orsign":
+        return decided[0]
+    refused = [t for t in decided if t.decision != "approve"]
+    if refused:
+        return refused[0]
+    if any(t.status == ApprovalStatus.PENDING for t in tasks):
+        return None
+    return decided[-1]
+
+
+def settled(session: Session, task_id: int) -> bool:
+    return outcome(session, task_id) is not None
+
+
+def may_act_for(session: Session, actor: str, assignee: str) -> bool:
+    """The assignee, or a delegate the assignee named (转交, standing) whose delegation is on."""
+    if actor == assignee:
+        return True
+    moment = now()
+    return session.scalar(select(Delegation.id).where(
+        Delegation.principal_key == assignee, Delegation.delegate_key == actor,
+        Delegation.revoked_at.is_(None), Delegation.starts_at <= moment,
+        or_(Delegation.ends_at.is_(None), Delegation.ends_at > moment)).limit(1)) is not None
+
+
+def principals_of(session: Session, delegate: str) -> list[str]:
+    moment = now()
+    return list(session.scalars(select(Delegation.principal_key).where(
+        Delegation.delegate_key == delegate, Delegation.revoked_at.is_(None),
+        Delegation.starts_at <= moment,
+        or_(Delegation.ends_at.is_(None), Delegation.ends_at > moment))))
+
+
+def lock_step(session: Session, task: ApprovalTask) -> None:
+    """Serialise everything that changes one step (deciders, reassignment, 加签): the lead row
+    is locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    session.execute(select(ApprovalTask.id).where(
+        ApprovalTask.case_number == task.case_number, ApprovalTask.step == task.step,
+        ApprovalTask.round == task.round, ApprovalTask.slot == 0).with_for_update())
 
 
 def decide(
@@ -106,48 +245,233 @@ def decide(
     via: str = "cli",
 ) -> ApprovalTask:
     """Record a decision after checking it; raises ApprovalError (nothing written) when the
-    task is unknown, not the actor's, already decided, or the decision is not allowed."""
+    task is unknown, not the actor's (nor delegated to them), not their turn, already decided,
+    or the decision is not allowed. Every path (CLI, inbox, Prefect UI form) comes here.
+
+    ``task_id`` may be any signer's task of the step: the actor's own pending task of that
+    step is the one decided (the Prefect UI form sits on the step's lead task)."""
     task = session.get(ApprovalTask, task_id)
     if task is None:
         raise ApprovalError(f"approval task {task_id} does not exist")
     try:
         policy.organisation.person(actor)
     except KeyError:
-        raise ApprovalError(f"--as: {actor!r} is not a person in the policy") from None
+        raise ApprovalError(f"--as: {actor!r} is not a person in the policy", task) from None
+    lock_step(session, task)
+    session.refresh(task)
+    siblings = group(session, task)
+    if task.mode != "single" or len(siblings) > 1:
+        if outcome(session, task.id) is not None:
+            done = outcome(session, task.id)
+            raise ApprovalError(f"approval task {task_id} was already decided ({done.decision}) "
+                                f"by {done.decided_by}", task)
+        mine = [t for t in siblings if t.status == ApprovalStatus.PENDING
+                and may_act_for(session, actor, t.assignee_key)]
+        if task not in mine and mine:
+            task = next((t for t in mine if t.assignee_key == actor), mine[0])
     if task.status != ApprovalStatus.PENDING:
         raise ApprovalError(
-            f"approval task {task_id} was already decided ({task.decision}) by {task.decided_by}"
-        )
-    if actor != task.assignee_key:
+            f"approval task {task.id} was already decided ({task.decision}) by {task.decided_by}",
+            task)
+    if not may_act_for(session, actor, task.assignee_key):
         raise ApprovalError(
-            f"approval task {task_id} is assigned to {task.assignee_key}; {actor} may not decide it"
-        )
+            f"approval task {task.id} is assigned to {task.assignee_key}; {actor} may not decide it",
+            task)
+    if not is_active(session, task):
+        first = next(t for t in siblings if t.status == ApprovalStatus.PENDING and t.seq < task.seq)
+        raise ApprovalError(f"approval task {task.id}: {first.assignee_key} signs first", task)
     if decision not in task.allowed_decisions:
         raise ApprovalError(
             f"--decision: {decision!r} is not allowed for {task.step}; "
-            f"choose from {', '.join(task.allowed_decisions)}"
-        )
+            f"choose from {', '.join(task.allowed_decisions)}", task)
     data = {k: v for k, v in (data or {}).items() if v is not None}
     if decision == "approve":
         for name, allowed in task.choices.items():
             if data.get(name) not in allowed:
-                raise ApprovalError(f"--{name}: required for this step; one of {', '.join(allowed)}")
+                raise ApprovalError(f"--{name}: required for this step; one of {', '.join(allowed)}",
+                                    task)
     moment = now()
-    # The status condition makes two racing deciders record exactly one decision.
+    # The status and assignee conditions make two racing deciders, or a decider racing a
+    # reassignment, record exactly one outcome.
     won = session.execute(
         update(ApprovalTask)
-        .where(ApprovalTask.id == task_id, ApprovalTask.status == ApprovalStatus.PENDING)
+        .where(ApprovalTask.id == task.id, ApprovalTask.status == ApprovalStatus.PENDING,
+               ApprovalTask.assignee_key == task.assignee_key)
         .values(status=ApprovalStatus.DECIDED, decision=decision, decided_by=actor,
                 comment=comment, decision_data=data, decided_at=moment)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not won:
-        raise ApprovalError(f"approval task {task_id} was already decided by someone else")
+        raise ApprovalError(f"approval task {task.id} was already decided or reassigned", task)
     session.refresh(task)
     meet_clock(session.get(Clock, task.clock_id), moment)
+    on_behalf = task.assignee_key if actor != task.assignee_key else None
     events.record(session, task.process, task.case_number, "approval_decided", actor,
                   task_id=task.id, step=task.step, round=task.round, decision=decision,
-                  comment=comment, via=via, **data)
+                  comment=comment, via=via, on_behalf_of=on_behalf, **data)
+    audit.record(session, actor=actor, action="decide", via=via, case_number=task.case_number,
+                 task_id=task.id, decision=decision, on_behalf_of=on_behalf)
+    _after_decision(session, policy, task)
+    return task
+
+
+def _after_decision(session: Session, policy: Policy, task: ApprovalTask) -> None:
+    """A settled step cancels its remaining signers; an unsettled one asks whoever is next."""
+    siblings = group(session, task)
+    if len(siblings) == 1:
+        return
+    if outcome(session, task.id) is not None:
+        for other in siblings:
+            if other.status == ApprovalStatus.PENDING:
+                other.status = ApprovalStatus.CANCELLED
+                meet_clock(other.clock, now())
+                events.record(session, other.process, other.case_number, "approval_cancelled",
+                              "kefu", task_id=other.id, reason=f"step decided by {task.decided_by}")
+        return
+    _notify_active(session, policy, lead_of(session, task))
+
+
+def reassign(session: Session, policy: Policy, task_id: int, *, to: str, by: str,
+             reason: str, via: str = "cli") -> ApprovalTask:
+    """转交 / escalation reassignment: the pending task goes to ``to``, who is asked with a
+    new link. A decision that got there first wins; then this raises ApprovalError."""
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        raise ApprovalError(f"approval task {task_id} does not exist")
+    try:
+        policy.organisation.person(to)
+    except KeyError:
+        raise ApprovalError(f"--to: {to!r} is not a person in the policy", task) from None
+    lock_step(session, task)
+    session.refresh(task)
+    if task.status != ApprovalStatus.PENDING:
+        raise ApprovalError(f"approval task {task_id} is {task.status}; it cannot be reassigned",
+                            task)
+    before = task.assignee_key
+    if to == before:
+        raise ApprovalError(f"--to: {to} already holds approval task {task_id}", task)
+    moved = session.execute(
+        update(ApprovalTask)
+        .where(ApprovalTask.id == task_id, ApprovalTask.status == ApprovalStatus.PENDING,
+               ApprovalTask.assignee_key == before)
+        .values(assignee_key=to).execution_options(synchronize_session=False)).rowcount
+    if not moved:
+        raise ApprovalError(f"approval task {task_id} was decided meanwhile", task)
+    session.refresh(task)
+    task.clock.owner_key = to
+    events.record(session, task.process, task.case_number, "approval_reassigned", by,
+                  task_id=task.id, step=task.step, assignee=to, previous=before, reason=reason)
+    audit.record(session, actor=by, action="reassign", via=via, case_number=task.case_number,
+                 task_id=task.id, to=to, previous=before, reason=reason)
+    if is_active(session, task):
+        from tasks.case_context import case_context
+        request_message(session, policy, task,
+                        case_context(session, policy, task.process, task.case_number),
+                        suffix=f":to:{to}")
+    return task
+
+
+def delegate_task(session: Session, policy: Policy, task_id: int, *, actor: str, to: str,
+                  via: str = "cli") -> ApprovalTask:
+    """转交: the assignee (or their delegate) hands the pending task to someone else."""
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        raise ApprovalError(f"approval task {task_id} does not exist")
+    if not may_act_for(session, actor, task.assignee_key):
+        raise ApprovalError(
+            f"approval task {task_id} is assigned to {task.assignee_key}; {actor} may not hand it on",
+            task)
+    return reassign(session, policy, task_id, to=to, by=actor, reason="delegated", via=via)
+
+
+def add_signer(session: Session, policy: Policy, task_id: int, *, actor: str, person: str,
+               position: str, via: str = "cli") -> ApprovalTask:
+    """加签: ``person`` must also sign this step, before or after the actor."""
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        raise ApprovalError(f"approval task {task_id} does not exist")
+    if position not in ("before", "after"):
+        raise ApprovalError(f"--position: {position!r} is not before or after", task)
+    try:
+        policy.organisation.person(person)
+    except KeyError:
+        raise ApprovalError(f"--person: {person!r} is not a person in the policy", task) from None
+    lock_step(session, task)
+    session.refresh(task)
+    if task.status != ApprovalStatus.PENDING:
+        raise ApprovalError(f"approval task {task_id} is {task.status}", task)
+    if not may_act_for(session, actor, task.assignee_key):
+        raise ApprovalError(
+            f"approval task {task_id} is assigned to {task.assignee_key}; {actor} may not add signers",
+            task)
+    if task.mode == "orsign":
+        raise ApprovalError("--position: 加签 is not available on an or-sign (或签) step", task)
+    siblings = group(session, task)
+    if any(t.assignee_key == person and t.status == ApprovalStatus.PENDING for t in siblings):
+        raise ApprovalError(f"--person: {person} already signs this step", task)
+    seqs = sorted({t.seq for t in siblings})
+    if position == "before":
+        lower = [q for q in seqs if q < task.seq]
+        seq = (task.seq + (lower[-1] if lower else task.seq - 1)) / 2
+    else:
+        higher = [q for q in seqs if q > task.seq]
+        seq = (task.seq + (higher[0] if higher else task.seq + 1)) / 2
+    if task.mode == "single":
+        for t in siblings:
+            t.mode = "sequential"
+    from tasks.case_context import case_context
+    context = case_context(session, policy, task.process, task.case_number)
+    request = ApprovalRequest(
+        process=task.process, case_number=task.case_number, step=task.step, label=task.label,
+        assignee=person, due_at=task.due_at, round=task.round,
+        decisions=tuple(task.allowed_decisions), choices=task.choices,
+        mode=siblings[0].mode if task.mode != "single" else "sequential")
+    added = _new_task(session, policy, request, person, slot=max(t.slot for t in siblings) + 1,
+                      seq=seq, flow_run_id=task.flow_run_id)
+    events.record(session, task.process, task.case_number, "signer_added", actor,
+                  task_id=added.id, person=person, position=position, of_task=task.id)
+    audit.record(session, actor=actor, action="add_signer", via=via, case_number=task.case_number,
+                 task_id=task.id, person=person, position=position)
+    _notify_active(session, policy, lead_of(session, task), context)
+    return added
+
+
+def nudge(session: Session, policy: Policy, task_id: int, *, actor: str,
+          via: str = "cli") -> ApprovalTask:
+    """催办: remind the assignee; at most once per ``approvals.nudge_interval`` per task."""
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        raise ApprovalError(f"approval task {task_id} does not exist")
+    try:
+        policy.organisation.person(actor)
+    except KeyError:
+        raise ApprovalError(f"--as: {actor!r} is not a person in the policy", task) from None
+    lock_step(session, task)
+    session.refresh(task)
+    if task.status != ApprovalStatus.PENDING:
+        raise ApprovalError(f"approval task {task_id} is {task.status}; nothing to nudge", task)
+    moment = now()
+    last = [e for e in session.scalars(select(CaseEvent).where(
+        CaseEvent.case_number == task.case_number, CaseEvent.kind == "nudged"))
+        if e.detail.get("task_id") == task.id]
+    if last:
+        allowed_at = calendar_for(policy.calendar).add(max(e.at for e in last),
+                                                       policy.approvals.nudge_interval)
+        if moment < allowed_at:
+            raise ApprovalError(
+                f"approval task {task_id} was nudged at {max(e.at for e in last).isoformat()}; "
+                f"the next nudge is allowed from {allowed_at.isoformat()}", task)
+    events.record(session, task.process, task.case_number, "nudged", actor, task_id=task.id,
+                  assignee=task.assignee_key)
+    audit.record(session, actor=actor, action="nudge", via=via, case_number=task.case_number,
+                 task_id=task.id)
+    from tasks.case_context import case_context
+    notify_person(
+        session, policy, key=f"{task.case_number}:approval:{task.id}:nudge:{len(last) + 1}",
+        process=task.process, case_number=task.case_number, event="approval_nudge",
+        person_key=task.assignee_key,
+        context={**case_context(session, policy, task.process, task.case_number), "task": task,
+                 "by": policy.organisation.person(actor), "inbox_url": inbox_url(policy)})
     return task
 
 
@@ -172,6 +496,16 @@ def pending_tasks(session: Session, assignee: str | None = None) -> list[Approva
     return list(session.scalars(query.order_by(ApprovalTask.due_at)))
 
 
+def inbox_tasks(session: Session, person: str) -> list[ApprovalTask]:
+    """What ``person`` may decide now: their own active tasks and those of people who named
+    them delegate, soonest due first."""
+    whose = [person, *principals_of(session, person)]
+    query = select(ApprovalTask).where(ApprovalTask.status == ApprovalStatus.PENDING,
+                                       ApprovalTask.assignee_key.in_(whose))
+    return [t for t in session.scalars(query.order_by(ApprovalTask.due_at, ApprovalTask.id))
+            if is_active(session, t)]
+
+
 def task_view(task: ApprovalTask) -> dict:
     """A task as the CLI, the case card and the JSON output show it."""
     return {
@@ -182,4 +516,5 @@ def task_view(task: ApprovalTask) -> dict:
         "decision": task.decision, "decided_by": task.decided_by, "comment": task.comment,
         "decision_data": task.decision_data, "created_at": task.created_at.isoformat(),
         "decided_at": task.decided_at.isoformat() if task.decided_at else None,
+        "mode": task.mode, "slot": task.slot,
     }

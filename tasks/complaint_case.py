@@ -24,6 +24,7 @@ from models.db import session_scope
 from policy.schema import ApprovalStep, Policy
 from tasks import events
 from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
+from tasks.approvals import outcome as step_outcome
 from tasks.classify import classify
 from tasks.clocks import get_clock, meet_case_clock, meet_clock, move_clock, start_clock
 from tasks.deadlines import calendar_for, now
@@ -109,7 +110,7 @@ def apply_triage(policy: Policy, number: str, task_id: int) -> str:
     customer is still answered (件件有落實，事事有回復). Returns "classified" or "rejected"."""
     with session_scope() as session:
         complaint = get(session, number)
-        task = session.get(ApprovalTask, task_id)
+        task = step_outcome(session, task_id) or session.get(ApprovalTask, task_id)
         if complaint.status != ComplaintStatus.TRIAGE:
             return "rejected" if complaint.upheld is False else "classified"
         if task.decision == "approve":
@@ -214,7 +215,10 @@ def request_handling_step(policy: Policy, number: str, step: ApprovalStep,
             process=PROCESS, case_number=number, step=step.key, round=complaint.round,
             label=step.label, assignee=assignee, due_at=due_at,
             decisions=tuple(step.decisions), clock_name=clock_name,
-            context=message_context(complaint, policy),
+            context=message_context(complaint, policy), mode=step.mode,
+            signers=tuple(resolve_assignee(ref, policy, complaint.handler_key)
+                          for ref in step.signers),
+            cc=tuple(resolve_assignee(ref, policy, complaint.handler_key) for ref in step.cc),
         ), flow_run_id)
         return task.id
 
@@ -224,7 +228,7 @@ def apply_handling_decision(policy: Policy, number: str, task_id: int, last_step
     back to "triage"."""
     with session_scope() as session:
         complaint = get(session, number)
-        task = session.get(ApprovalTask, task_id)
+        task = step_outcome(session, task_id) or session.get(ApprovalTask, task_id)
         step = next(s for s in policy.complaint.handling_steps if s.key == task.step)
         if complaint.round != task.round:  # already applied on an earlier run
             return "restart"
@@ -365,7 +369,7 @@ def apply_customer_opinion(policy: Policy, number: str, task_id: int) -> str:
     """Satisfied → "closed". Not satisfied → handling reopens for a new round: "reopened"."""
     with session_scope() as session:
         complaint = get(session, number)
-        task = session.get(ApprovalTask, task_id)
+        task = step_outcome(session, task_id) or session.get(ApprovalTask, task_id)
         if complaint.round != task.round or complaint.status != ComplaintStatus.FEEDBACK:
             return "closed" if complaint.closed_at else "reopened"
         if task.decision == "approve":

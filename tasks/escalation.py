@@ -15,6 +15,7 @@ from models import ApprovalStatus, ApprovalTask, Clock, Escalation
 from models.db import session_scope
 from policy.schema import Policy
 from tasks import events
+from tasks.approvals import lock_step, reassign
 from tasks.clocks import ladder_for
 from tasks.deadlines import calendar_for, now
 from tasks.ladder import next_escalation_at, rungs_reached
@@ -55,7 +56,12 @@ def sweep(policy: Policy, moment: datetime | None = None) -> list[dict]:
 
 
 def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: datetime) -> list[dict]:
-    clock = session.get(Clock, clock_id, with_for_update=True)
+    # Lock the approval step before the clock, in the order a decision locks them.
+    waiting = session.scalar(select(ApprovalTask).where(
+        ApprovalTask.clock_id == clock_id, ApprovalTask.status == ApprovalStatus.PENDING))
+    if waiting is not None:
+        lock_step(session, waiting)
+    clock = session.get(Clock, clock_id, with_for_update=True, populate_existing=True)
     if clock is None or clock.met_at is not None or clock.next_escalation_at is None:
         return []
     ladder = ladder_for(policy, clock.process, clock.name)
@@ -80,6 +86,11 @@ def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: date
         events.record(session, clock.process, clock.case_number, "escalated", "sweep",
                       clock=clock.name, round=clock.round, level=rung.level, notified=targets,
                       due_at=clock.due_at)
+        if rung.reassign and task is not None:
+            handover = next((p for p in targets if p != task.assignee_key), None)
+            if handover:
+                reassign(session, policy, task.id, to=handover, by="sweep",
+                         reason=f"escalation level {rung.level}", via="sweep")
         clock.escalation_level = rung.level
         done.append({"case": clock.case_number, "clock": clock.name, "level": rung.level,
                      "notified": targets})

@@ -1,0 +1,1 @@
+"""The approvers' inbox: a small server-rendered web app (FastAPI + Jinja2)."""

@@ -1,0 +1,79 @@
+"""The inbox's words in zh-CN (default) and en."""
+
+from __future__ import annotations
+
+LOCALES = ("zh-CN", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"zh-CN": "審批收件箱", "en": "Approvals inbox"},
+    "login": {"zh-CN": "登錄", "en": "Log in"},
+    "logout": {"zh-CN": "退出", "en": "Log out"},
+    "user": {"zh-CN": "帳號", "en": "Account"},
+    "password": {"zh-CN": "密碼", "en": "Password"},
+    "bad_login": {"zh-CN": "帳號或密碼不正確", "en": "Wrong account or password"},
+    "my_pending": {"zh-CN": "我的待辦審批", "en": "My pending approvals"},
+    "none_pending": {"zh-CN": "沒有待辦的審批", "en": "Nothing waits for you"},
+    "case": {"zh-CN": "案件", "en": "Case"},
+    "step": {"zh-CN": "事項", "en": "Step"},
+    "due": {"zh-CN": "期限", "en": "Due"},
+    "assignee": {"zh-CN": "辦理人", "en": "Assignee"},
+    "overdue": {"zh-CN": "已逾期", "en": "Overdue"},
+    "at_risk": {"zh-CN": "即將到期", "en": "Due soon"},
+    "on_time": {"zh-CN": "正常", "en": "On time"},
+    "on_behalf": {"zh-CN": "代辦（委託人）", "en": "On behalf of"},
+    "customer": {"zh-CN": "客戶", "en": "Customer"},
+    "content": {"zh-CN": "投訴內容", "en": "Complaint"},
+    "route": {"zh-CN": "責任部門 / 經辦人", "en": "Department / handler"},
+    "category": {"zh-CN": "類別", "en": "Category"},
+    "status": {"zh-CN": "狀態", "en": "Status"},
+    "clocks": {"zh-CN": "時限", "en": "Clocks"},
+    "history": {"zh-CN": "處理記錄", "en": "History"},
+    "attachments": {"zh-CN": "附件", "en": "Attachments"},
+    "no_attachments": {"zh-CN": "無附件", "en": "No attachments"},
+    "approvals": {"zh-CN": "審批", "en": "Approvals"},
+    "decide": {"zh-CN": "提交決定", "en": "Submit decision"},
+    "decision": {"zh-CN": "決定", "en": "Decision"},
+    "comment": {"zh-CN": "意見", "en": "Comment"},
+    "approve": {"zh-CN": "批准", "en": "Approve"},
+    "reject": {"zh-CN": "駁回", "en": "Reject"},
+    "send_back": {"zh-CN": "退回", "en": "Send back"},
+    "recorded": {"zh-CN": "已記錄您的決定", "en": "Your decision is recorded"},
+    "refused": {"zh-CN": "無法辦理", "en": "Refused"},
+    "back": {"zh-CN": "返回收件箱", "en": "Back to the inbox"},
+    "not_yours": {"zh-CN": "您不能決定此事項（僅可查看）", "en": "You may not decide this (view only)"},
+    "link_forged": {"zh-CN": "鏈接無效（簽名不符），已記錄。",
+                    "en": "This link is not valid; the attempt was logged."},
+    "link_expired": {"zh-CN": "鏈接已過期，請從收件箱打開。",
+                     "en": "This link has expired; open the task from your inbox."},
+    "link_replayed": {"zh-CN": "鏈接已使用過，每個鏈接只能使用一次。",
+                      "en": "This link was already used; each link works once."},
+    "link_other_person": {"zh-CN": "此鏈接不是發給您的帳號的，已記錄。",
+                          "en": "This link was sent to someone else; the attempt was logged."},
+    "csrf": {"zh-CN": "表單已失效（CSRF 校驗失敗），請重新打開頁面。",
+             "en": "The form is stale (CSRF check failed); reload the page."},
+    "not_found": {"zh-CN": "找不到此事項", "en": "No such task"},
+    "received": {"zh-CN": "受理時間", "en": "Received"},
+    "delegate": {"zh-CN": "轉交", "en": "Hand over"},
+    "add_signer": {"zh-CN": "加簽", "en": "Add a signer"},
+    "before": {"zh-CN": "在我之前", "en": "before me"},
+    "after": {"zh-CN": "在我之後", "en": "after me"},
+    "nudge": {"zh-CN": "催辦", "en": "Remind the assignee"},
+    "person": {"zh-CN": "人員", "en": "Person"},
+    "pending": {"zh-CN": "待辦", "en": "pending"},
+    "decided": {"zh-CN": "已決定", "en": "decided"},
+    "cancelled": {"zh-CN": "已取消", "en": "cancelled"},
+    "received_status": {"zh-CN": "已受理", "en": "received"},
+    "triage": {"zh-CN": "待人工分類", "en": "to classify"},
+    "handling": {"zh-CN": "處理中", "en": "handling"},
+    "feedback": {"zh-CN": "待客戶反饋", "en": "awaiting feedback"},
+    "archived": {"zh-CN": "已歸檔", "en": "archived"},
+}
+
+
+def translator(locale: str):
+    chosen = locale if locale in LOCALES else LOCALES[0]
+
+    def t(key: str) -> str:
+        return TEXT.get(key, {}).get(chosen, key)
+
+    return t
