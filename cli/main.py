@@ -242,7 +242,7 @@ def approvals_decide(
     """Decide an approval task; the waiting flow run continues."""
     from models.db import session_scope
     from runtime.runs import PrefectUnavailable, wake_task
-    from tasks.approvals import decide
+    from tasks.approvals import ApprovalError, decide
 
     policy = load_policy()
     try:
