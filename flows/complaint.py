@@ -138,7 +138,9 @@ async def register_and_handle(number: str) -> None:
             return
 
 
-@flow(name="complaint", flow_run_name="complaint {number}", persist_result=False)
+# Every step is idempotent, so a run that failed on a lost database connection re-runs whole.
+@flow(name="complaint", flow_run_name="complaint {number}", persist_result=False, retries=3,
+      retry_delay_seconds=2)
 async def complaint_flow(number: str) -> str:
     """One complaint from registration to archive (000 D2 §2–§4)."""
     with tags("process:complaint"):

@@ -1,12 +1,12 @@
 """Kill points for the fault tests: ``kill -9`` a process at a named step boundary of a case.
 
-Nothing happens unless ``KEFU_FAULT_DIR`` is set (the fault tests set it on the worker they
+Nothing happens unless ``KEFU_FAULT_DIR`` is set (the fault tests set it on the processes they
 start). A test arms a kill point by writing a file ``<case>@<point>`` in that folder whose
-content names what to kill: ``flow`` (the flow-run process), ``worker`` (the worker and
-every process it started) or ``server`` (the Prefect server, whose process group id is in
-``server.pgid``). Each file is removed before the kill, so each kill happens once.
-A point is ``<task name>#<n>``: after the n-th completion of that task in one flow-run
-process (a resumed run counts again from 1).
+content names what to kill: ``flow`` (the process that reaches the point: a flow run's, or
+the sweep's), ``worker`` (the worker and every process it started) or ``server`` (the Prefect
+server, whose process group id is in ``server.pgid``). Each file is removed before the kill,
+so each kill happens once. A point is ``<task name>#<n>``: after the n-th completion of that
+task in one flow-run process (a resumed run counts again from 1).
 """
 
 from __future__ import annotations
@@ -31,6 +31,16 @@ def after_task(task, task_run, state) -> None:  # noqa: ANN001 (Prefect's hook s
     number = (flow_run.get_parameters() or {}).get("number")
     if number:
         kill_if_armed(Path(folder), number, f"{task.name}#{_seen[task.name]}")
+
+
+def at(process: str, point: str) -> None:
+    """A kill point outside a flow (the sweep): ``<process>@<point>#<n>``, n counting in this
+    process."""
+    folder = os.environ.get("KEFU_FAULT_DIR")
+    if not folder:
+        return
+    _seen[f"{process}:{point}"] += 1
+    kill_if_armed(Path(folder), process, f"{point}#{_seen[f'{process}:{point}']}")
 
 
 # Only where a fault test asked for them: otherwise steps carry no hook (and log nothing).
