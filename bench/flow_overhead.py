@@ -14,28 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench.report import emit
-from runtime.ports import free_port
-
-
-def _environment() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="kefu-bench-"))
-    os.environ.update({
-        "KEFU_DATA_DIR": str(folder),
-        "KEFU_DATABASE_URL": f"sqlite:///{folder / 'kefu.db'}",
-        "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
-    })
-    os.environ["PREFECT_API_URL"] = os.environ["KEFU_PREFECT_API_URL"]
-    os.environ.pop("KEFU_NOW", None)
-    return folder
+from bench.stack import stack
 
 
 async def _segments(run_id: str) -> tuple[float, int]:
@@ -132,54 +115,34 @@ def _bare_once(task_count: int) -> tuple[float, float]:
     return ran, wall
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    folder = _environment()
-
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Sink
-
-    smtp_port = free_port()
-    Controller(Sink(), hostname="127.0.0.1", port=smtp_port).start()
-    os.environ["KEFU_MAIL_URL"] = f"mailto://127.0.0.1:{smtp_port}?from=b@bench.example&mode=insecure"
-
-    from models.db import session_scope
-    from models.migrate import upgrade
+def measure(rounds: int = 3) -> dict:
+    """Needs a running stack (server and worker). Medians over ``rounds``."""
     from policy.load import load_policy
-    from runtime import server
-    from runtime.runs import wait_for_deployment
-    from tasks.organisation import sync_organisation
 
     policy = load_policy()
-    upgrade()
-    with session_scope() as session:
-        sync_organisation(session, policy)
-    server.start(progress=lambda m: print(m, file=sys.stderr))
-    worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"],
-                              stdout=(folder / "worker.log").open("wb"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    try:
-        wait_for_deployment()
-        complaint = [_complaint_once(policy, i) for i in range(args.rounds)]
-        task_count = complaint[0][1]
-        bare = [_bare_once(task_count) for _ in range(args.rounds)]
-    finally:
-        worker.terminate()
-        server.stop()
+    complaint = [_complaint_once(policy, i) for i in range(rounds)]
+    task_count = complaint[0][1]
+    bare = [_bare_once(task_count) for _ in range(rounds)]
     c_ran = statistics.median(r for r, _, _ in complaint)
     b_ran = statistics.median(r for r, _ in bare)
-    result = {
+    return {
         "task_runs_per_complaint": task_count,
         "complaint_flow_code_s": round(c_ran, 3),
         "complaint_wall_with_instant_decisions_s": round(statistics.median(w for *_, w in complaint), 3),
         "bare_flow_code_s": round(b_ran, 3),
         "bare_flow_wall_s": round(statistics.median(w for _, w in bare), 3),
         "ratio_complaint_to_bare": round(c_ran / b_ran, 2) if b_ran else None,
-        "rounds": args.rounds,
+        "rounds": rounds,
     }
-    emit(result, folder, "flow_overhead", header=("measure", "seconds"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with stack() as running:
+        result = measure(args.rounds)
+    emit(result, running.folder, "flow_overhead", header=("measure", "seconds"))
 
 
 if __name__ == "__main__":

@@ -389,5 +389,18 @@ from cli.customers import customers_app, tiers_app  # noqa: E402
 app.add_typer(customers_app, name="customers")
 app.add_typer(tiers_app, name="tiers")
 
+from cli.bulk import complaint_import  # noqa: E402
+
+complaint_app.command("import")(clear_errors(complaint_import))
+
+
+@app.command()
+def bench(quick: Annotated[bool, typer.Option(help="Fewer rounds and cases (about 3 minutes)")] = False) -> None:
+    """Measure kefu on this machine (the same as `python -m bench`): table + JSON."""
+    from bench.__main__ import run
+
+    run(quick=quick)
+
+
 if __name__ == "__main__":
     app()

@@ -20,6 +20,7 @@ from prefect.runtime import flow_run
 from models import ApprovalStatus, ApprovalTask
 from models.db import session_scope
 from policy.load import load_policy
+from runtime.faults import STEP_HOOKS
 from runtime.runs import pause_key
 from tasks import audit, events
 from tasks.approvals import ApprovalError, decide, group, settled
@@ -37,7 +38,8 @@ class DecisionInput(RunInput):
     outcome: str | None = None
 
 
-@task(name="check-decision", cache_policy=NO_CACHE, persist_result=False)
+@task(name="check-decision", cache_policy=NO_CACHE, persist_result=False,
+      on_completion=STEP_HOOKS)
 def check_decision(task_id: int) -> tuple[bool, int]:
     """(decided?, wakeups). The step is decided when its signers settled it (one decision,
     or 会签/依次 all signed); its decided tasks are marked consumed so nobody wakes the run."""
@@ -51,7 +53,8 @@ def check_decision(task_id: int) -> tuple[bool, int]:
         return decided, approval.wakeups
 
 
-@task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False)
+@task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False,
+      on_completion=STEP_HOOKS)
 def take_form_input(task_id: int, form: dict | None) -> bool:
     """Record a decision typed into the Prefect UI form, through the same checks as the CLI.
     Returns whether the task is now decided; otherwise the run waits again."""

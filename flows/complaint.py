@@ -15,11 +15,13 @@ from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
 from policy.load import load_policy
+from runtime.faults import STEP_HOOKS
 from tasks import complaint_case as case
 from tasks.case_card import case_card_markdown
 from tasks.notify import dispatch_pending
 
-step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
+step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1,
+            on_completion=STEP_HOOKS)
 
 
 @step(name="classify")
@@ -137,7 +139,9 @@ async def register_and_handle(number: str) -> None:
             return
 
 
-@flow(name="complaint", flow_run_name="complaint {number}", persist_result=False)
+# Every step is idempotent, so a run that failed on a lost database connection re-runs whole.
+@flow(name="complaint", flow_run_name="complaint {number}", persist_result=False, retries=3,
+      retry_delay_seconds=2)
 async def complaint_flow(number: str) -> str:
     """One complaint from registration to archive (000 D2 §2–§4)."""
     with tags("process:complaint"):

@@ -181,6 +181,53 @@ def recover_orphaned_runs(deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
     return asyncio.run(recover())
 
 
+def restart_dead_runs(live: set[str], grace: float = 10.0,
+                      deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
+    """Reschedule runs whose flow-run process died while the worker lives on: Crashed runs
+    (the worker saw the process die: kill -9, out of memory), and Running or Pending runs this
+    worker has had no process for during ``grace`` seconds (the process died while the server
+    was down, so nobody could tell it). ``live`` is the worker's runs with a process. Every
+    step is idempotent, so a rescheduled run picks up where the dead one stopped."""
+    from datetime import UTC, datetime, timedelta
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.states import Scheduled
+
+    settled = datetime.now(UTC) - timedelta(seconds=grace)
+
+    def dead(run) -> bool:
+        if run.state.type == StateType.CRASHED:
+            return True
+        return str(run.id) not in live and run.state.timestamp < settled
+
+    async def restart() -> list[str]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.RUNNING,
+                                                      StateType.PENDING]))),
+                deployment_filter=DeploymentFilter(
+                    name=DeploymentFilterName(any_=[deployment.split("/")[1]])),
+                sort=FlowRunSort.ID_DESC, limit=200)
+            restarted = [run for run in runs if dead(run)]
+            for run in restarted:
+                await client.set_flow_run_state(
+                    run.id, Scheduled(message="rescheduled: its flow-run process died"),
+                    force=True)
+            return [run.name for run in restarted]
+
+    return asyncio.run(restart())
+
+
 def reconcile() -> dict[str, int]:
     """Apply what Prefect missed: start runs for cases filed while it was down, and wake runs
     whose decision was taken while it (or the worker) was down."""

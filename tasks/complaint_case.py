@@ -370,7 +370,9 @@ def apply_customer_opinion(policy: Policy, number: str, task_id: int) -> str:
     with session_scope() as session:
         complaint = get(session, number)
         task = step_outcome(session, task_id) or session.get(ApprovalTask, task_id)
-        if complaint.round != task.round or complaint.status != ComplaintStatus.FEEDBACK:
+        # closed_at: a run killed between this step and the archive applies it again.
+        if (complaint.round != task.round or complaint.status != ComplaintStatus.FEEDBACK
+                or complaint.closed_at is not None):
             return "closed" if complaint.closed_at else "reopened"
         if task.decision == "approve":
             complaint.satisfied = True

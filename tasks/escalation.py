@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models import ApprovalStatus, ApprovalTask, Clock, Escalation
 from models.db import session_scope
 from policy.schema import Policy
+from runtime import faults
 from tasks import events
 from tasks.approvals import lock_step, reassign
 from tasks.clocks import ladder_for
@@ -53,6 +54,7 @@ def sweep(policy: Policy, moment: datetime | None = None) -> list[dict]:
                     done += escalate_clock(session, policy, clock_id, moment)
             except IntegrityError:
                 failed.add(clock_id)  # a concurrent sweep recorded this rung first
+            faults.at("sweep", "escalated")
 
 
 def escalate_clock(session: Session, policy: Policy, clock_id: int, moment: datetime) -> list[dict]:

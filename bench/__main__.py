@@ -1,0 +1,115 @@
+"""All of kefu's benchmarks in one run: one table of figures measured together, each with its
+target and the command that reproduces it alone; the same as JSON in bench-results/.
+
+    .venv/bin/python -m bench [--quick]      (or: kefu bench [--quick])
+
+About 6 minutes on a 2-core machine (--quick: about 3). Every figure is measured on a stack of
+its own (temporary data directory, SQLite, Prefect server, SMTP sink, the real worker).
+Timings depend on what else the machine is doing: the load average is reported with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+
+from models.db import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench-results"
+
+
+def run(quick: bool = False) -> dict:
+    from bench import flow_overhead, intake, memory, sweep_scale, wake_latency
+    from bench.stack import stack
+
+    sizes = ({"rounds": 1, "wake": 5, "waiting": 200, "single": 3, "batch": 100} if quick else
+             {"rounds": 3, "wake": 10, "waiting": 1000, "single": 5, "batch": 300})
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    figures: dict = {"sweep": sweep_scale.measure(100_000, 0.01)}
+    with stack() as running:
+        figures["flow_overhead"] = flow_overhead.measure(sizes["rounds"])
+        figures["wake"] = wake_latency.measure(sizes["wake"])
+        figures["memory"] = memory.measure(running, sizes["waiting"])
+        running.stop_worker()
+        figures["intake"] = intake.measure(running.folder, sizes["single"], sizes["batch"])
+    result = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_before": round(load_before, 2),
+                    "load_average_after": round(os.getloadavg()[0], 2)},
+        "total_s": round(time.perf_counter() - started, 1),
+        "table": table(figures, sizes),
+        "figures": figures,
+    }
+    print_table(result)
+    RESULTS.mkdir(exist_ok=True)
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    (RESULTS / "latest.json").write_text(text)
+    (RESULTS / f"bench-{result['at'].replace(':', '')}.json").write_text(text)
+    print(f"\nJSON: {RESULTS / 'latest.json'}")
+    return result
+
+
+def table(f: dict, sizes: dict) -> list[dict]:
+    """One row per figure: value, target, whether it is met, and how to measure it alone."""
+    fo, wake, mem, sw, intake = f["flow_overhead"], f["wake"], f["memory"], f["sweep"], f["intake"]
+    py = ".venv/bin/python -m"
+    return [
+        _row("complaint flow / bare flow, same tasks (×)", fo["ratio_complaint_to_bare"], "≤ 1.0",
+             fo["ratio_complaint_to_bare"] is not None and fo["ratio_complaint_to_bare"] <= 1.0,
+             f"{fo['complaint_flow_code_s']} s vs {fo['bare_flow_code_s']} s, "
+             f"{fo['task_runs_per_complaint']} task runs",
+             f"{py} bench.flow_overhead --rounds {sizes['rounds']}"),
+        _row("intake, batch through one process (/s)", intake["batch_per_s"], "≥ 10",
+             intake["batch_per_s"] >= 10,
+             f"{intake['batch_n']} in {intake['batch_s']} s; one process each: "
+             f"{intake['one_process_each_per_s']}/s",
+             f"{py} bench.intake --single {sizes['single']} --batch {sizes['batch']}"),
+        _row("decided → running again, p95 (s)", wake["decided_to_running_p95_s"], "< 2",
+             wake["decided_to_running_p95_s"] < 2,
+             f"p50 {wake['decided_to_running_p50_s']} s, max {wake['decided_to_running_max_s']} s, "
+             f"{wake['cases']} cases", f"{py} bench.wake_latency --cases {sizes['wake']}"),
+        _row("sweep search, 100k open, 1% overdue (ms)", sw["open"]["query_ms"], "< 200",
+             sw["open"]["query_ms"] < 200,
+             f"10× open: ×{sw['ratio_query_open_10x']}; 2× overdue: ×{sw['ratio_query_overdue_2x']}; "
+             f"full sweep {sw['full_sweep']['seconds']} s for {sw['full_sweep']['escalated']} rungs",
+             f"{py} bench.sweep_scale --open 100000 --overdue-share 0.01"),
+        _row(f"RSS added by {mem['waiting_cases_added']} waiting cases (MB)", mem["rss_added_mb"],
+             "< 50", mem["rss_added_mb"] < 50,
+             f"{mem['rss_before_mb']} → {mem['rss_after_mb']} MB, "
+             f"{mem['processes_before']} → {mem['processes_after']} processes",
+             f"{py} bench.memory --cases {sizes['waiting']}"),
+    ]
+
+
+def _row(figure: str, value, target: str, met: bool, detail: str, command: str) -> dict:
+    return {"figure": figure, "value": value, "target": target, "met": met, "detail": detail,
+            "command": command}
+
+
+def print_table(result: dict) -> None:
+    rows = result["table"]
+    width = max(len(r["figure"]) for r in rows) + 2
+    print(f"\nkefu bench — {result['at']}, {result['machine']['cpus']} CPUs, load average "
+          f"{result['machine']['load_average_before']} → {result['machine']['load_average_after']}, "
+          f"{result['total_s']} s{' (quick)' if result['quick'] else ''}\n")
+    print(f"{'figure':<{width}}{'value':>9}  {'target':<7} met")
+    for r in rows:
+        print(f"{r['figure']:<{width}}{r['value']!s:>9}  {r['target']:<7} {'yes' if r['met'] else 'NO'}")
+        print(f"{'':<{width}}  {r['detail']}")
+        print(f"{'':<{width}}  $ {r['command']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and cases")
+    run(quick=parser.parse_args().quick)
+
+
+if __name__ == "__main__":
+    main()
