@@ -150,3 +150,6 @@ def _assert_dashboard_shows_the_project(kefu, number: str, view: dict) -> None:
     cards = httpx.post(f"{api}/artifacts/latest/filter", json={
         "artifacts": {"key": {"any_": [f"prospect-{number.lower()}"]}}, "limit": 1}).json()
     assert cards and "## Reviews" in cards[0]["data"] and "won" in cards[0]["data"]
+    overview = httpx.post(f"{api}/artifacts/latest/filter", json={
+        "artifacts": {"key": {"any_": ["new-customer-projects"]}}, "limit": 1}).json()
+    assert number in overview[0]["data"] and "next_review" in overview[0]["data"]
