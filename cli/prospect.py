@@ -75,25 +75,16 @@ def prospect_show(number: str, as_json: JSON = False) -> None:
 
 def prospect_list(as_json: JSON = False) -> None:
     """Every project, newest first, with its next review."""
-    from sqlalchemy import select
+    from tasks.prospect_card import projects_table
 
-    from models import Prospect
-    from models.db import session_scope
-    from tasks.prospect_card import prospect_view
-
-    with session_scope() as session:
-        numbers = list(session.scalars(select(Prospect.number).order_by(Prospect.id.desc())))
-    rows = []
-    for number in numbers:
-        view = prospect_view(number)
-        rows.append({k: view[k] for k in ("number", "name", "status", "owner", "next_review")})
+    rows = projects_table()
     if as_json:
         _emit(rows)
         return
     for row in rows:
-        nxt = row["next_review"]
+        nxt = f"{row['next_review']} {row['next_review_due_at'][:10]}" if row["next_review"] else "—"
         typer.echo(f"{row['number']}  {row['status']:<13} {row['owner']:<12} {row['name']}  "
-                   f"next: {nxt['review'] + ' ' + nxt['due_at'][:10] if nxt else '—'}")
+                   f"next: {nxt}")
     if not rows:
         typer.echo("no prospects")
 

@@ -9,14 +9,14 @@ hand over (registration within 5 working days) / suspend / terminate.
 from __future__ import annotations
 
 from prefect import flow, tags, task
-from prefect.artifacts import acreate_markdown_artifact
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.await_decision import await_decision, current_run_id
 from policy.load import load_policy
 from tasks import prospect_case as case
 from tasks.notify import dispatch_pending
-from tasks.prospect_card import prospect_card_markdown
+from tasks.prospect_card import projects_table, prospect_card_markdown
 
 step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
 
@@ -82,11 +82,14 @@ def send_notifications(number: str) -> dict[str, int]:
 
 
 async def publish(number: str) -> None:
-    """The project card, with its coming reviews, on the dashboard."""
+    """The project card, with its coming reviews, and the overview of every project and its
+    next review, on the dashboard."""
     send_notifications(number)
     await acreate_markdown_artifact(key=f"prospect-{number.lower()}",
                                     markdown=prospect_card_markdown(number),
                                     description=f"新客戶開發 {number}")
+    await acreate_table_artifact(key="new-customer-projects", table=projects_table(),
+                                 description="新客戶開發: every project and its next review")
 
 
 async def wait_for(number: str, task_id: int) -> None:

@@ -107,3 +107,19 @@ def prospect_card_markdown(number: str) -> str:
     lines += [f"| {a['label']} | {a['assignee']} | {local_time(a['due_at'], tz)} | "
               f"{a['decision'] or a['status']} |" for a in view["approvals"]]
     return "\n".join(lines)
+
+
+def projects_table() -> list[dict]:
+    """Every project and its next review, newest first: the dashboard's overview."""
+    from models import Prospect
+
+    with session_scope() as session:
+        numbers = list(session.scalars(select(Prospect.number).order_by(Prospect.id.desc())))
+    rows = []
+    for number in numbers:
+        view = prospect_view(number)
+        nxt = view["next_review"] or {}
+        rows.append({"number": number, "name": view["name"], "status": view["status"],
+                     "owner": view["owner"], "next_review": nxt.get("review"),
+                     "next_review_due_at": nxt.get("due_at")})
+    return rows

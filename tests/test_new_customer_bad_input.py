@@ -26,15 +26,11 @@ def test_bad_applications_budgets_and_spends_write_nothing(offline_kefu):
     for done, words in (
         (_apply(offline_kefu, line="steel"), "--product-line: 'steel' is not one of cast_balls, equipment"),
         (_apply(offline_kefu, revenue="-3500000"), "--expected-annual-revenue: -3500000 is negative"),
-        (_apply(offline_kefu, revenue="lots"), "--expected-annual-revenue: 'lots' is not an amount"),
         (_apply(offline_kefu, owner="nobody"), "--owner: 'nobody' is not a person"),
-        (_apply(offline_kefu, name="  "), "--name: the prospect's name is required"),
         (offline_kefu.run("prospect", "budget", "XK-2026-000009", "--amount", "30001", check=False),
          "--amount: 30,001 exceeds the preliminary budget limit of 30,000"),
         (offline_kefu.run("prospect", "spend", "XK-2026-000009", "--amount", "-1", check=False),
          "--amount: -1 is negative"),
-        (offline_kefu.run("prospect", "show", "XK-2026-000009", check=False),
-         "prospect XK-2026-000009 does not exist"),
     ):
         assert done.returncode == 2, done.stderr
         [line] = done.stderr.strip().splitlines()
