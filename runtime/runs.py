@@ -116,6 +116,9 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
         if outcome != "running" or time.monotonic() > deadline:
             break
         time.sleep(0.2)
+    if outcome.startswith("refused"):  # stays un-woken: reconcile tries again, the log says why
+        log.warning("task %s: %s", task_id, outcome)
+        return outcome
     if outcome != "running":
         with session_scope() as session:
             session.get(ApprovalTask, task_id).woken_at = now()
@@ -136,20 +139,22 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
         if not key.startswith(_pause_key_prefix(task_id)):
             return "waiting on another step"
         try:
-            await client.resume_flow_run(run_id, run_input=run_input)
+            result = await client.resume_flow_run(run_id, run_input=run_input)
         except NotPausedError:
             return "running"
+        if result.status.value != "ACCEPT":  # e.g. the input does not match the decision form
+            return f"refused by Prefect: {getattr(result.details, 'reason', None) or result.status.value}"
         return "resumed"
 
 
-def recover_orphaned_runs(deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
-    """Reschedule runs left Running or Pending by a worker that died (kill -9, power cut).
+# Deployments whose runs carry a case: every step of them is idempotent, so a run whose
+# process died is rescheduled and picks up where it stopped.
+CASE_DEPLOYMENTS = ("complaint", "new-customer", "new-customer-reward", "tier-assessment",
+                    "tier-case")
 
-    Called when the worker starts, before it serves: kefu runs one worker, so any run still
-    marked as running belongs to a dead process. Every step is idempotent, so a rescheduled
-    run re-runs from the top and picks up where the dead one stopped.
-    """
-    from prefect import get_client
+
+async def _runs_in(client, states: list, deployments: tuple[str, ...]) -> list:
+    """Up to 200 runs of ``deployments`` in ``states``, newest first."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterName,
@@ -157,24 +162,39 @@ def recover_orphaned_runs(deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
-    from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
+
+    return await client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+            type=FlowRunFilterStateType(any_=states))),
+        deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=list(deployments))),
+        sort=FlowRunSort.ID_DESC, limit=200)
+
+
+async def _reschedule(client, runs: list, why: str) -> list[str]:
     from prefect.states import Scheduled
+
+    for run in runs:
+        await client.set_flow_run_state(run.id, Scheduled(message=f"rescheduled: {why}"),
+                                        force=True)
+    return [run.name for run in runs]
+
+
+def recover_orphaned_runs(deployments: tuple[str, ...] = CASE_DEPLOYMENTS) -> list[str]:
+    """Reschedule runs left Running or Pending by a worker that died (kill -9, power cut).
+
+    Called when the worker starts, before it serves: kefu runs one worker, so any run still
+    marked as running belongs to a dead process.
+    """
+    from prefect import get_client
+    from prefect.client.schemas.objects import StateType
 
     async def recover() -> list[str]:
         names: list[str] = []
         async with get_client() as client:
             while True:  # rescheduled runs leave the filter, so this pages through them all
-                runs = await client.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                        type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))),
-                    deployment_filter=DeploymentFilter(
-                        name=DeploymentFilterName(any_=[deployment.split("/")[1]])),
-                    sort=FlowRunSort.ID_DESC, limit=200)
-                for run in runs:
-                    await client.set_flow_run_state(
-                        run.id, Scheduled(message="rescheduled: its worker died"), force=True)
-                names += [run.name for run in runs]
+                runs = await _runs_in(client, [StateType.RUNNING, StateType.PENDING], deployments)
+                names += await _reschedule(client, runs, "its worker died")
                 if len(runs) < 200:
                     return names
 
@@ -182,25 +202,15 @@ def recover_orphaned_runs(deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
 
 
 def restart_dead_runs(live: set[str], grace: float = 10.0,
-                      deployment: str = COMPLAINT_DEPLOYMENT) -> list[str]:
+                      deployments: tuple[str, ...] = CASE_DEPLOYMENTS) -> list[str]:
     """Reschedule runs whose flow-run process died while the worker lives on: Crashed runs
     (the worker saw the process die: kill -9, out of memory), and Running or Pending runs this
     worker has had no process for during ``grace`` seconds (the process died while the server
-    was down, so nobody could tell it). ``live`` is the worker's runs with a process. Every
-    step is idempotent, so a rescheduled run picks up where the dead one stopped."""
+    was down, so nobody could tell it). ``live`` is the worker's runs with a process."""
     from datetime import UTC, datetime, timedelta
 
     from prefect import get_client
-    from prefect.client.schemas.filters import (
-        DeploymentFilter,
-        DeploymentFilterName,
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
     from prefect.client.schemas.objects import StateType
-    from prefect.client.schemas.sorting import FlowRunSort
-    from prefect.states import Scheduled
 
     settled = datetime.now(UTC) - timedelta(seconds=grace)
 
@@ -211,19 +221,10 @@ def restart_dead_runs(live: set[str], grace: float = 10.0,
 
     async def restart() -> list[str]:
         async with get_client() as client:
-            runs = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.CRASHED, StateType.RUNNING,
-                                                      StateType.PENDING]))),
-                deployment_filter=DeploymentFilter(
-                    name=DeploymentFilterName(any_=[deployment.split("/")[1]])),
-                sort=FlowRunSort.ID_DESC, limit=200)
-            restarted = [run for run in runs if dead(run)]
-            for run in restarted:
-                await client.set_flow_run_state(
-                    run.id, Scheduled(message="rescheduled: its flow-run process died"),
-                    force=True)
-            return [run.name for run in restarted]
+            runs = await _runs_in(
+                client, [StateType.CRASHED, StateType.RUNNING, StateType.PENDING], deployments)
+            return await _reschedule(client, [run for run in runs if dead(run)],
+                                     "its flow-run process died")
 
     return asyncio.run(restart())
 
