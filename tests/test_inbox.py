@@ -237,6 +237,11 @@ def test_cli_nudge_is_rate_limited_and_bad_input_is_one_line_exit_2(site):
     assert short.returncode == 2 and "password" in short.stderr
     assert site.audit(action="add_signer", outcome="refused", task_id=int(task))
     assert len(site.audit(action="nudge", outcome="ok", task_id=int(task))) == 1
+    assert site.kefu("users", "delegate", "wang.gm", "--to", "nobody").returncode == 2
+    assert site.kefu("users", "delegate", "wang.gm", "--to", "xu.deputy",
+                     "--until", "2020-01-01T00:00").returncode == 2      # in the past
+    standing = site.kefu("users", "delegate", "wang.gm", "--to", "xu.deputy")
+    assert standing.returncode == 0 and "xu.deputy may decide wang.gm" in standing.stdout
 
 
 def test_add_signer_and_nudge_from_the_task_page(site):
