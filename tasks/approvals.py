@@ -233,6 +233,21 @@ def lock_step(session: Session, task: ApprovalTask) -> None:
         ApprovalTask.round == task.round, ApprovalTask.slot == 0).with_for_update())
 
 
+def _task(session: Session, task_id: int) -> ApprovalTask:
+    task = session.get(ApprovalTask, task_id)
+    if task is None:
+        raise ApprovalError(f"approval task {task_id} does not exist")
+    return task
+
+
+def _person(policy: Policy, key: str, option: str, task: ApprovalTask) -> None:
+    """The person must be in the policy; ``option`` names the field in the error."""
+    try:
+        policy.organisation.person(key)
+    except KeyError:
+        raise ApprovalError(f"{option}: {key!r} is not a person in the policy", task) from None
+
+
 def decide(
     session: Session,
     policy: Policy,
@@ -250,13 +265,8 @@ def decide(
 
     ``task_id`` may be any signer's task of the step: the actor's own pending task of that
     step is the one decided (the Prefect UI form sits on the step's lead task)."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise ApprovalError(f"approval task {task_id} does not exist")
-    try:
-        policy.organisation.person(actor)
-    except KeyError:
-        raise ApprovalError(f"--as: {actor!r} is not a person in the policy", task) from None
+    task = _task(session, task_id)
+    _person(policy, actor, "--as", task)
     lock_step(session, task)
     session.refresh(task)
     siblings = group(session, task)
@@ -335,13 +345,8 @@ def reassign(session: Session, policy: Policy, task_id: int, *, to: str, by: str
              reason: str, via: str = "cli") -> ApprovalTask:
     """转交 / escalation reassignment: the pending task goes to ``to``, who is asked with a
     new link. A decision that got there first wins; then this raises ApprovalError."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise ApprovalError(f"approval task {task_id} does not exist")
-    try:
-        policy.organisation.person(to)
-    except KeyError:
-        raise ApprovalError(f"--to: {to!r} is not a person in the policy", task) from None
+    task = _task(session, task_id)
+    _person(policy, to, "--to", task)
     lock_step(session, task)
     session.refresh(task)
     if task.status != ApprovalStatus.PENDING:
@@ -374,9 +379,7 @@ def reassign(session: Session, policy: Policy, task_id: int, *, to: str, by: str
 def delegate_task(session: Session, policy: Policy, task_id: int, *, actor: str, to: str,
                   via: str = "cli") -> ApprovalTask:
     """转交: the assignee (or their delegate) hands the pending task to someone else."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise ApprovalError(f"approval task {task_id} does not exist")
+    task = _task(session, task_id)
     if not may_act_for(session, actor, task.assignee_key):
         raise ApprovalError(
             f"approval task {task_id} is assigned to {task.assignee_key}; {actor} may not hand it on",
@@ -387,15 +390,10 @@ def delegate_task(session: Session, policy: Policy, task_id: int, *, actor: str,
 def add_signer(session: Session, policy: Policy, task_id: int, *, actor: str, person: str,
                position: str, via: str = "cli") -> ApprovalTask:
     """加签: ``person`` must also sign this step, before or after the actor."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise ApprovalError(f"approval task {task_id} does not exist")
+    task = _task(session, task_id)
     if position not in ("before", "after"):
         raise ApprovalError(f"--position: {position!r} is not before or after", task)
-    try:
-        policy.organisation.person(person)
-    except KeyError:
-        raise ApprovalError(f"--person: {person!r} is not a person in the policy", task) from None
+    _person(policy, person, "--person", task)
     lock_step(session, task)
     session.refresh(task)
     if task.status != ApprovalStatus.PENDING:
@@ -439,13 +437,8 @@ def add_signer(session: Session, policy: Policy, task_id: int, *, actor: str, pe
 def nudge(session: Session, policy: Policy, task_id: int, *, actor: str,
           via: str = "cli") -> ApprovalTask:
     """催办: remind the assignee; at most once per ``approvals.nudge_interval`` per task."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise ApprovalError(f"approval task {task_id} does not exist")
-    try:
-        policy.organisation.person(actor)
-    except KeyError:
-        raise ApprovalError(f"--as: {actor!r} is not a person in the policy", task) from None
+    task = _task(session, task_id)
+    _person(policy, actor, "--as", task)
     lock_step(session, task)
     session.refresh(task)
     if task.status != ApprovalStatus.PENDING:

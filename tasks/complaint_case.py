@@ -413,3 +413,9 @@ def archive_complaint(policy: Policy, number: str) -> ArchiveRecord:
         complaint.closed_at = complaint.closed_at or moment
         events.record(session, PROCESS, number, "archived", "kefu", retention_until=until)
         return record
+
+
+def case_context(session: Session, policy: Policy, number: str) -> dict:
+    """The complaint's message context, for approval messages sent outside the flow
+    (tasks/case_context.py)."""
+    return message_context(get(session, number), policy)

@@ -154,6 +154,32 @@ def test_login_gives_an_httponly_samesite_session_and_checks_password_and_csrf(s
     assert "My pending approvals" in client.get("/").text
 
 
+def test_my_pending_approvals_are_sorted_by_due_time_with_overdue_and_at_risk_marks(site, policy):
+    from tasks import approvals as ap
+    from tasks.case_context import case_context
+    from tasks.deadlines import now
+
+    ids = {}
+    with session_scope() as session:
+        for step, due in (("later", now() + timedelta(hours=2)),      # at risk: within 4 h
+                          ("late", now() - timedelta(hours=1))):      # overdue
+            ids[step] = ap.request_approval(session, policy, ap.ApprovalRequest(
+                process="complaint", case_number=site.numbers[1], step=step, label=step,
+                assignee="chen.qe", due_at=due,
+                context=case_context(session, policy, "complaint", site.numbers[1]))).id
+    page = site.login("chen.qe").get("/").text
+    order = [int(n) for n in re.findall(r'data-task="(\d+)"', page)]
+    assert order[:2] == [ids["late"], ids["later"]]  # soonest due first
+    rows = page.split('class="task"')
+    marks = {int(re.search(r'data-task="(\d+)"', r).group(1)): re.search(r'class="mark (\w+)"', r).group(1)
+             for r in rows[1:]}
+    assert marks[ids["late"]] == "overdue" and marks[ids["later"]] == "at_risk"
+    assert marks[site.tasks["first"]] == "on_time"
+    with session_scope() as session:  # out of the way of the tests that follow
+        for task_id in ids.values():
+            ap.decide(session, policy, task_id, actor="chen.qe", decision="approve")
+
+
 def test_forged_link_is_refused_and_logged(site):
     link = site.link_for("chen.qe@distillery.example", site.numbers[0])
     path = site.path(link)
@@ -237,6 +263,11 @@ def test_cli_nudge_is_rate_limited_and_bad_input_is_one_line_exit_2(site):
     assert short.returncode == 2 and "password" in short.stderr
     assert site.audit(action="add_signer", outcome="refused", task_id=int(task))
     assert len(site.audit(action="nudge", outcome="ok", task_id=int(task))) == 1
+    assert site.kefu("users", "delegate", "wang.gm", "--to", "nobody").returncode == 2
+    assert site.kefu("users", "delegate", "wang.gm", "--to", "xu.deputy",
+                     "--until", "2020-01-01T00:00").returncode == 2      # in the past
+    standing = site.kefu("users", "delegate", "wang.gm", "--to", "xu.deputy")
+    assert standing.returncode == 0 and "xu.deputy may decide wang.gm" in standing.stdout
 
 
 def test_add_signer_and_nudge_from_the_task_page(site):
