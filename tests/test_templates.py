@@ -198,3 +198,21 @@ def test_escalation_of_an_approval_names_the_task(policy, locale):
     assert "投訴處理" in body
     assert "17" in body
     _assert_clean(title, body)
+
+
+@pytest.mark.parametrize("process", ["new_customer", "tier"])
+@pytest.mark.parametrize("event", ["approval_requested", "approval_cc", "approval_nudge"])
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_handed_on_approval_of_another_process_renders_without_a_complaint(policy, process,
+                                                                            event, locale):
+    """转交 / 加签 / 催办 re-send a request with only the case's generic context."""
+    from tasks.case_context import case_context
+
+    context = {**case_context(None, policy, process, "XK-2026-000001"),
+               "recipient": policy.organisation.person("xu.deputy"), "tz": "Asia/Shanghai",
+               "by": policy.organisation.person("zheng.sales"), "link": "https://inbox/l/abc", "inbox_url": "https://inbox/",
+               "task": SimpleNamespace(label="立項審核", due_at=datetime(2026, 11, 30, tzinfo=UTC),
+                                       round=1, allowed_decisions=["approve", "reject"],
+                                       assignee_key="xu.deputy", case_number="XK-2026-000001")}
+    title, body = render(event, locale, context)
+    assert "XK-2026-000001" in title and "立項審核" in body
