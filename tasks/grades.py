@@ -1,6 +1,6 @@
-"""Customers' grades between meetings and the people's side of the tier assessment: a
-customer's card with its grade history, handing in a pre-grade or the meeting's decision,
-and starting the flow runs (000 D7 §5–§7)."""
+"""Customers' grades (000 D7 §5–§7): the customer card with its grade history, decisions on
+tier tasks, and, between meetings, A applications, order exceptions and temporary-grade
+reviews; plus starting their flow runs."""
 
 from __future__ import annotations
 
