@@ -16,8 +16,8 @@ from prefect.runtime import flow_run
 from flows.await_decision import await_decision, current_run_id
 from models.db import session_scope
 from policy.load import load_policy
+from tasks import grades
 from tasks import tier_case as case
-from tasks import tier_cases
 from tasks.notify import dispatch_pending
 
 step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
@@ -90,12 +90,12 @@ async def tier_assessment(year: int | None = None) -> str:
 
 @step(name="ask-decision")
 def ask_case_step(number: str, index: int) -> int:
-    return tier_cases.request_case_step(load_policy(), number, index, current_run_id())
+    return grades.request_case_step(load_policy(), number, index, current_run_id())
 
 
 @step(name="apply-decision")
 def apply_case_step(number: str, task_id: int, last: bool) -> str:
-    return tier_cases.apply_case_step(load_policy(), number, task_id, last)
+    return grades.apply_case_step(load_policy(), number, task_id, last)
 
 
 @flow(name="tier-case", flow_run_name="tier case {number}", persist_result=False)
@@ -105,8 +105,8 @@ async def tier_case(number: str) -> str:
     chain decides in turn; a rejection ends it."""
     with tags("process:tier"):
         with session_scope() as session:
-            kind = tier_cases._case(session, number).kind
-        chain = tier_cases.chain_for(load_policy(), kind)
+            kind = grades._case(session, number).kind
+        chain = grades.chain_for(load_policy(), kind)
         outcome = "open"
         for index in range(len(chain)):
             task_id = ask_case_step(number, index)
@@ -121,7 +121,7 @@ async def tier_case(number: str) -> str:
 
 @step(name="open-due-reviews")
 def open_due_reviews() -> list[str]:
-    return tier_cases.open_due_reviews(load_policy())
+    return grades.open_due_reviews(load_policy())
 
 
 @flow(name="tier-reviews", persist_result=False)
@@ -131,5 +131,5 @@ def tier_reviews() -> list[str]:
     heartbeat's second)."""
     numbers = open_due_reviews()
     for number in numbers:
-        tier_cases.start_run("tier-case/tier-case", {"number": number}, f"tier case {number}", number)
+        grades.start_run("tier-case/tier-case", {"number": number}, f"tier case {number}", number)
     return numbers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
@@ -52,6 +53,8 @@ class TierAssessment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    # Unique across databases (numbers repeat in another one); keys the flow run on Prefect.
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     year: Mapped[int] = mapped_column(unique=True)
     figures_year: Mapped[int]
     method: Mapped[str] = mapped_column(String(16))
@@ -74,6 +77,7 @@ class TierCase(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     kind: Mapped[str] = mapped_column(String(24))  # a_application, order_exception, temporary_review
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     requested_by: Mapped[str] = mapped_column(String(64))

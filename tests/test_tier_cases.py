@@ -50,24 +50,9 @@ def test_a_application_climbs_chief_minister_gm_and_changes_the_grade(kefu, tmp_
     assert refused.returncode == 2 and "already grade A" in refused.stderr
 
 
-def test_refusing_an_a_order_needs_the_sales_minister(kefu):
-    refused = kefu.run("customers", "order-exception", "例外酒行", "--as", "zheng.sales",
-                       "--exception", "refuse", "--reason", "產能不足", check=False)
-    assert refused.returncode == 2 and "--exception" in refused.stderr
-    number = _number(kefu, "customers", "order-exception", "例外酒行", "--as", "zheng.sales",
-                     "--exception", "refuse_a_order", "--reason", "產能不足", "--order", "SO-88")
-    task = _step(kefu, number, 0)
-    assert task["assignee"] == "he.sales"
-    not_his = kefu.run("tiers", "decide", str(task["id"]), "--as", "zheng.sales", "--decision",
-                       "approve", check=False)
-    assert not_his.returncode == 2 and "assigned to he.sales" in not_his.stderr
-    kefu.run("tiers", "decide", str(task["id"]), "--as", "he.sales", "--decision", "reject",
-             "--comment", "A級客戶訂單優先保障")
-    _status(kefu, number, "rejected")
-    assert kefu.json("customers", "show", "例外酒行")["grade"] == "A"
-
-
-def test_temporary_grade_is_reviewed_after_six_months(kefu, database_url, tmp_path):
+def test_a_refused_order_needs_the_minister_and_a_temporary_grade_is_reviewed_after_six_months(
+        kefu, database_url, tmp_path):
+    """Two cases at once (their runs proceed side by side)."""
     from datetime import UTC, datetime
 
     from sqlalchemy import select
@@ -75,25 +60,45 @@ def test_temporary_grade_is_reviewed_after_six_months(kefu, database_url, tmp_pa
     from models import Customer
     from models.db import session_scope
 
+    # 000 D7 §6.2 C: refusing an A customer's order needs 銷售部長 or higher.
+    refused = kefu.run("customers", "order-exception", "例外酒行", "--as", "zheng.sales",
+                       "--exception", "refuse", "--reason", "產能不足", check=False)
+    assert refused.returncode == 2 and "--exception" in refused.stderr
+    exception = _number(kefu, "customers", "order-exception", "例外酒行", "--as", "zheng.sales",
+                        "--exception", "refuse_a_order", "--reason", "產能不足", "--order", "SO-88")
+
+    # §5.1.2 D: what the new-customer flow writes at registration — a temporary grade,
+    # reviewed after six months.
     (tmp_path / "new.csv").write_text(
         "name,phone,territory,year,sales,growth,overdue_payments,cooperation\n"
         "新開酒行,13522220003,north,2026,90,0,0,80\n", encoding="utf-8")
     kefu.run("customers", "import", str(tmp_path / "new.csv"))
-    # What the new-customer flow writes at registration: a temporary grade, reviewed in 6 months.
     with session_scope(database_url) as session:
         customer = session.scalar(select(Customer).where(Customer.name == "新開酒行"))
         customer.grade, customer.grade_temporary = "C", True
         customer.registered_at = datetime(2026, 5, 20, 2, tzinfo=UTC)
         customer.grade_review_due_at = datetime(2026, 11, 20, 2, tzinfo=UTC)
     assert kefu.run("customers", "reviews", now="2026-11-19T10:00").stdout == ""  # not yet due
-    number = _number(kefu, "customers", "reviews", now="2026-11-23T10:00")
-    assert number.startswith("GR-")
+    review = _number(kefu, "customers", "reviews", now="2026-11-23T10:00")
+    assert review.startswith("GR-")
     assert kefu.run("customers", "reviews", now="2026-11-23T11:00").stdout == ""  # once
-    task = _step(kefu, number, 0)
+
+    task = _step(kefu, exception, 0)
+    assert task["assignee"] == "he.sales"
+    not_his = kefu.run("tiers", "decide", str(task["id"]), "--as", "zheng.sales", "--decision",
+                       "approve", check=False)
+    assert not_his.returncode == 2 and "assigned to he.sales" in not_his.stderr
+    kefu.run("tiers", "decide", str(task["id"]), "--as", "he.sales", "--decision", "reject",
+             "--comment", "A級客戶訂單優先保障")
+
+    task = _step(kefu, review, 0)
     assert task["assignee"] == "tang.north" and task["choices"] == {"grade": ["A", "B", "C"]}
     kefu.run("tiers", "decide", str(task["id"]), "--as", "tang.north", "--grade", "B",
              "--comment", "六個月合作穩定")
-    _status(kefu, number, "approved")
+
+    _status(kefu, exception, "rejected")
+    assert kefu.json("customers", "show", "例外酒行")["grade"] == "A"
+    _status(kefu, review, "approved")
     card = kefu.json("customers", "show", "新開酒行")
     assert (card["grade"], card["grade_temporary"], card["grade_review_due_at"]) == ("B", False, None)
     assert card["grade_history"][-1]["source"] == "temporary_review"

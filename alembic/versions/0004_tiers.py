@@ -27,6 +27,7 @@ def upgrade() -> None:
     op.create_table('tier_assessments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('uid', sa.String(length=36), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('figures_year', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=16), nullable=False),
@@ -39,6 +40,7 @@ def upgrade() -> None:
     sa.Column('flow_run_id', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tier_assessments')),
     sa.UniqueConstraint('number', name=op.f('uq_tier_assessments_number')),
+    sa.UniqueConstraint('uid', name=op.f('uq_tier_assessments_uid')),
     sa.UniqueConstraint('year', name=op.f('uq_tier_assessments_year'))
     )
     op.create_table('customer_year_figures',
@@ -79,6 +81,7 @@ def upgrade() -> None:
     op.create_table('tier_cases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('uid', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('requested_by', sa.String(length=64), nullable=False),
@@ -90,7 +93,8 @@ def upgrade() -> None:
     sa.Column('flow_run_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_tier_cases_customer_id_customers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tier_cases')),
-    sa.UniqueConstraint('number', name=op.f('uq_tier_cases_number'))
+    sa.UniqueConstraint('number', name=op.f('uq_tier_cases_number')),
+    sa.UniqueConstraint('uid', name=op.f('uq_tier_cases_uid'))
     )
     with op.batch_alter_table('tier_cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tier_cases_customer_id'), ['customer_id'], unique=False)

@@ -1,6 +1,6 @@
-"""Customers' grades between meetings and the people's side of the tier assessment: a
-customer's card with its grade history, handing in a pre-grade or the meeting's decision,
-and starting the flow runs (000 D7 §5–§7)."""
+"""Customers' grades (000 D7 §5–§7): the customer card with its grade history, decisions on
+tier tasks, and, between meetings, A applications, order exceptions and temporary-grade
+reviews; plus starting their flow runs."""
 
 from __future__ import annotations
 
@@ -73,8 +73,9 @@ def decide_tier_task(policy: Policy, task_id: int, actor: str, data: dict,
         return f"decision recorded; the flow continues when Prefect is back ({exc})"
 
 
-def start_run(deployment: str, parameters: dict, name: str, key: str) -> str:
-    """Start a flow run of ``deployment`` for a case (one per case: the key is idempotent)."""
+def start_run(deployment: str, parameters: dict, name: str, number: str) -> str:
+    """Start a flow run of ``deployment`` for an assessment or tier case: one per case, keyed
+    by its uid (numbers repeat in another database on the same Prefect server)."""
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 
@@ -84,9 +85,14 @@ def start_run(deployment: str, parameters: dict, name: str, key: str) -> str:
     # is unreachable or the deployment never comes, run_deployment below says which.
     with contextlib.suppress(Exception):
         wait_for_deployment(deployment, timeout=20)
+    from models import TierAssessment, TierCase
+
+    with session_scope() as session:
+        uid = (session.scalar(select(TierAssessment.uid).where(TierAssessment.number == number))
+               or session.scalar(select(TierCase.uid).where(TierCase.number == number)))
     try:
         run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name,
-                             idempotency_key=f"{deployment}:{key}")
+                             idempotency_key=f"{deployment}:{uid}")
     except ObjectNotFound:
         raise PrefectUnavailable(f"deployment {deployment!r} is not registered: start `kefu worker`") from None
     except Exception as exc:
