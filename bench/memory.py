@@ -92,6 +92,7 @@ def _waiting_case(policy, i: int) -> tuple[str, int]:
 
 async def _suspended_runs(cases: list[tuple[str, int]]) -> list[str]:
     from prefect import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
     from prefect.states import Suspended
 
     from runtime.runs import COMPLAINT_DEPLOYMENT, pause_key
@@ -100,17 +101,22 @@ async def _suspended_runs(cases: list[tuple[str, int]]) -> list[str]:
         deployment = await client.read_deployment_by_name(COMPLAINT_DEPLOYMENT)
 
         async def one(number: str, task_id: int) -> str:
-            # Created suspended: the worker never sees it scheduled.
-            run = await client.create_flow_run_from_deployment(
-                deployment.id, parameters={"number": number}, name=f"complaint {number}",
-                tags=["process:complaint"], state=Suspended(pause_key=pause_key(task_id, 0)))
-            return str(run.id)
+            # Created suspended: the worker never sees it scheduled. A busy server (its own
+            # SQLite locked) answers 503 now and then: try again.
+            for attempt in range(10):
+                try:
+                    run = await client.create_flow_run_from_deployment(
+                        deployment.id, parameters={"number": number},
+                        name=f"complaint {number}", tags=["process:complaint"],
+                        state=Suspended(pause_key=pause_key(task_id, 0)))
+                    return str(run.id)
+                except PrefectHTTPStatusError as exc:
+                    if exc.response.status_code != 503 or attempt == 9:
+                        raise
+                    await asyncio.sleep(1 + attempt)
+            raise AssertionError("unreachable")
 
-        ids: list[str] = []
-        # A few at a time: the server keeps its own runs in SQLite, one writer at a time.
-        for start in range(0, len(cases), 4):
-            ids += await asyncio.gather(*(one(n, t) for n, t in cases[start:start + 4]))
-        return ids
+        return [await one(n, t) for n, t in cases]
 
 
 def _attach(cases: list[tuple[str, int]], run_ids: list[str]) -> None:
