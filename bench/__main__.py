@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import time
+import traceback
 from datetime import UTC, datetime
 
 from models.db import PROJECT_ROOT
@@ -30,13 +31,15 @@ def run(quick: bool = False) -> dict:
              {"rounds": 3, "wake": 10, "waiting": 1000, "single": 5, "batch": 300})
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    figures: dict = {"sweep": sweep_scale.measure(100_000, 0.01)}
+    figures: dict = {}
+    _measure(figures, "sweep", sweep_scale.measure, 100_000, 0.01)
     with stack() as running:
-        figures["flow_overhead"] = flow_overhead.measure(sizes["rounds"])
-        figures["wake"] = wake_latency.measure(sizes["wake"])
-        figures["memory"] = memory.measure(running, sizes["waiting"])
+        _measure(figures, "flow_overhead", flow_overhead.measure, sizes["rounds"])
+        _measure(figures, "wake", wake_latency.measure, sizes["wake"])
+        _measure(figures, "memory", memory.measure, running, sizes["waiting"])
         running.stop_worker()
-        figures["intake"] = intake.measure(running.folder, sizes["single"], sizes["batch"])
+        _measure(figures, "intake", intake.measure, running.folder, sizes["single"],
+                 sizes["batch"])
     result = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -55,36 +58,73 @@ def run(quick: bool = False) -> dict:
     return result
 
 
+def _measure(figures: dict, name: str, measure, *args) -> None:
+    """One figure; a failure is reported in its place and the others are still measured."""
+    try:
+        figures[name] = measure(*args)
+    except Exception as exc:
+        traceback.print_exc()
+        figures[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
 def table(f: dict, sizes: dict) -> list[dict]:
     """One row per figure: value, target, whether it is met, and how to measure it alone."""
-    fo, wake, mem, sw, intake = f["flow_overhead"], f["wake"], f["memory"], f["sweep"], f["intake"]
+    rows = []
+    for name, row in (("flow_overhead", _overhead_row), ("intake", _intake_row),
+                      ("wake", _wake_row), ("sweep", _sweep_row), ("memory", _memory_row)):
+        if "error" in f[name]:
+            rows.append(_row(name, "error", "", False, f[name]["error"], ""))
+        else:
+            rows.append(row(f[name], sizes))
+    return rows
+
+
+def _overhead_row(fo: dict, sizes: dict) -> dict:
     py = ".venv/bin/python -m"
-    return [
-        _row("complaint flow / bare flow, same tasks (×)", fo["ratio_complaint_to_bare"], "≤ 1.0",
-             fo["ratio_complaint_to_bare"] is not None and fo["ratio_complaint_to_bare"] <= 1.0,
-             f"{fo['complaint_flow_code_s']} s vs {fo['bare_flow_code_s']} s, "
-             f"{fo['task_runs_per_complaint']} task runs",
-             f"{py} bench.flow_overhead --rounds {sizes['rounds']}"),
-        _row("intake, batch through one process (/s)", intake["batch_per_s"], "≥ 10",
-             intake["batch_per_s"] >= 10,
-             f"{intake['batch_n']} in {intake['batch_s']} s; one process each: "
-             f"{intake['one_process_each_per_s']}/s",
-             f"{py} bench.intake --single {sizes['single']} --batch {sizes['batch']}"),
-        _row("decided → running again, p95 (s)", wake["decided_to_running_p95_s"], "< 2",
-             wake["decided_to_running_p95_s"] < 2,
-             f"p50 {wake['decided_to_running_p50_s']} s, max {wake['decided_to_running_max_s']} s, "
-             f"{wake['cases']} cases", f"{py} bench.wake_latency --cases {sizes['wake']}"),
-        _row("sweep search, 100k open, 1% overdue (ms)", sw["open"]["query_ms"], "< 200",
-             sw["open"]["query_ms"] < 200,
-             f"10× open: ×{sw['ratio_query_open_10x']}; 2× overdue: ×{sw['ratio_query_overdue_2x']}; "
-             f"full sweep {sw['full_sweep']['seconds']} s for {sw['full_sweep']['escalated']} rungs",
-             f"{py} bench.sweep_scale --open 100000 --overdue-share 0.01"),
-        _row(f"RSS added by {mem['waiting_cases_added']} waiting cases (MB)", mem["rss_added_mb"],
-             "< 50", mem["rss_added_mb"] < 50,
-             f"{mem['rss_before_mb']} → {mem['rss_after_mb']} MB, "
-             f"{mem['processes_before']} → {mem['processes_after']} processes",
-             f"{py} bench.memory --cases {sizes['waiting']}"),
-    ]
+    return _row("complaint flow / bare flow, same tasks (×)", fo["ratio_complaint_to_bare"], "≤ 1.0",
+                fo["ratio_complaint_to_bare"] is not None and fo["ratio_complaint_to_bare"] <= 1.0,
+                f"{fo['complaint_flow_code_s']} s vs {fo['bare_flow_code_s']} s "
+                f"({fo['complaint_in_task_runs_s']} s vs {fo['bare_in_task_runs_s']} s inside "
+                f"task runs), {fo['task_runs_per_complaint']} task runs",
+                f"{py} bench.flow_overhead --rounds {sizes['rounds']}")
+
+
+def _intake_row(intake: dict, sizes: dict) -> dict:
+    py = ".venv/bin/python -m"
+    return _row("intake, batch through one process (/s)", intake["batch_per_s"], "≥ 10",
+                intake["batch_per_s"] >= 10,
+                f"{intake['batch_n']} in {intake['batch_s']} s; one process each: "
+                f"{intake['one_process_each_per_s']}/s",
+                f"{py} bench.intake --single {sizes['single']} --batch {sizes['batch']}")
+
+
+def _wake_row(wake: dict, sizes: dict) -> dict:
+    py = ".venv/bin/python -m"
+    return _row("decided → running again, p95 (s)", wake["decided_to_running_p95_s"], "< 2",
+                wake["decided_to_running_p95_s"] < 2,
+                f"p50 {wake['decided_to_running_p50_s']} s, max {wake['decided_to_running_max_s']} s, "
+                f"{wake['cases']} cases; resumed after {wake['decided_to_resumed_p50_s']} s, "
+                f"picked up after {wake['decided_to_picked_up_p50_s']} s (p50)",
+                f"{py} bench.wake_latency --cases {sizes['wake']}")
+
+
+def _sweep_row(sw: dict, sizes: dict) -> dict:
+    py = ".venv/bin/python -m"
+    return _row("sweep search, 100k open, 1% overdue (ms)", sw["open"]["query_ms"], "< 200",
+                sw["open"]["query_ms"] < 200,
+                f"10× open: ×{sw['ratio_query_open_10x']}; 2× overdue: ×{sw['ratio_query_overdue_2x']}; "
+                f"full sweep {sw['full_sweep']['seconds']} s for {sw['full_sweep']['escalated']} rungs",
+                f"{py} bench.sweep_scale --open 100000 --overdue-share 0.01")
+
+
+def _memory_row(mem: dict, sizes: dict) -> dict:
+    py = ".venv/bin/python -m"
+    return _row(f"RSS added by {mem['waiting_cases_added']} waiting cases (MB)", mem["rss_added_mb"],
+                "< 50", mem["rss_added_mb"] < 50 and mem["worker_alive"],
+                f"{mem['rss_before_mb']} → {mem['rss_after_mb']} MB, "
+                f"{mem['processes_before']} → {mem['processes_after']} processes"
+                f"{'' if mem['worker_alive'] else ', THE WORKER DIED'}",
+                f"{py} bench.memory --cases {sizes['waiting']}")
 
 
 def _row(figure: str, value, target: str, met: bool, detail: str, command: str) -> dict:

@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.intake [--single 5] [--batch 300]
 
 Both store the complaint and create its flow run on the server, as a user's command does.
-The worker is not running, so the figure is intake alone, not the flows' work after it.
+The worker has registered the deployment and is stopped, so the figure is intake alone, not
+the flows' work after it.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=5)
     parser.add_argument("--batch", type=int, default=300)
     args = parser.parse_args()
-    with stack(worker=False) as running:
+    with stack() as running:
+        running.stop_worker()  # it registered the deployment; intake alone is measured
         result = measure(running.folder, args.single, args.batch)
     emit(result, running.folder, "intake", header=("measure", "value"))
 

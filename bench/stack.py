@@ -54,6 +54,8 @@ def environment() -> Path:
     os.environ["PREFECT_HOME"] = str(folder / "prefect")
     os.environ.pop("KEFU_NOW", None)
     os.environ.pop("KEFU_POLICY", None)
+    # The table is the output; Prefect's per-task lines would bury it (and cost the worker).
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     return folder
 
 

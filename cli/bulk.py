@@ -29,7 +29,7 @@ def complaint_import(
     from zoneinfo import ZoneInfo
 
     from policy.load import load_policy
-    from runtime.runs import PrefectUnavailable, start_complaint_run
+    from runtime.runs import PrefectUnavailable, start_complaint_runs
     from tasks.deadlines import now
     from tasks.intake import IntakeError, file_complaint, parse_complaint
 
@@ -54,16 +54,13 @@ def complaint_import(
         except IntakeError as exc:
             raise ValueError(f"line {line_number}: {exc}") from None
     filed = [file_complaint(policy, data).number for data in parsed]
-    runs: dict[str, str | None] = {}
-    for number in filed:
-        try:
-            runs[number] = start_complaint_run(number)
-        except PrefectUnavailable as exc:
-            # The rest start too when the worker reconciles; one warning, not one per case.
-            typer.secho(f"warning: {len(filed) - len(runs)} complaints are filed; their flow "
-                        f"runs start when Prefect is back ({exc})", err=True,
-                        fg=typer.colors.YELLOW)
-            break
+    runs: dict[str, str] = {}
+    try:
+        runs = start_complaint_runs(filed) if filed else {}
+    except PrefectUnavailable as exc:
+        # The worker's reconciler starts them when Prefect is back: one warning, not one each.
+        typer.secho(f"warning: {len(filed)} complaints are filed; their flow runs start when "
+                    f"Prefect is back ({exc})", err=True, fg=typer.colors.YELLOW)
     if as_json:
         typer.echo(json.dumps([{"number": n, "flow_run_id": runs.get(n)} for n in filed]))
     else:

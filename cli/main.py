@@ -395,7 +395,7 @@ complaint_app.command("import")(clear_errors(complaint_import))
 
 
 @app.command()
-def bench(quick: Annotated[bool, typer.Option(help="Fewer rounds and cases (about 3 minutes)")] = False) -> None:
+def bench(quick: Annotated[bool, typer.Option(help="Fewer rounds and cases")] = False) -> None:
     """Measure kefu on this machine (the same as `python -m bench`): table + JSON."""
     from bench.__main__ import run
 

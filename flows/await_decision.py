@@ -38,8 +38,8 @@ class DecisionInput(RunInput):
     outcome: str | None = None
 
 
-@task(name="check-decision", cache_policy=NO_CACHE, persist_result=False,
-      on_completion=STEP_HOOKS)
+@task(name="check-decision", cache_policy=NO_CACHE, persist_result=False, retries=2,
+      retry_delay_seconds=1, on_completion=STEP_HOOKS)
 def check_decision(task_id: int) -> tuple[bool, int]:
     """(decided?, wakeups). The step is decided when its signers settled it (one decision,
     or 会签/依次 all signed); its decided tasks are marked consumed so nobody wakes the run."""
@@ -53,8 +53,8 @@ def check_decision(task_id: int) -> tuple[bool, int]:
         return decided, approval.wakeups
 
 
-@task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False,
-      on_completion=STEP_HOOKS)
+@task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False, retries=2,
+      retry_delay_seconds=1, on_completion=STEP_HOOKS)
 def take_form_input(task_id: int, form: dict | None) -> bool:
     """Record a decision typed into the Prefect UI form, through the same checks as the CLI.
     Returns whether the task is now decided; otherwise the run waits again."""

@@ -86,10 +86,15 @@ def send_notifications(number: str) -> dict[str, int]:
     return dispatch_pending(case_number=number)
 
 
+@step(name="case-card")
+def case_card(number: str) -> str:
+    return case_card_markdown(number)
+
+
 async def publish(number: str, routed: dict | None = None) -> None:
     """The case card as an artifact, and the run's name and tags after the case."""
     await acreate_markdown_artifact(
-        key=f"complaint-{number.lower()}", markdown=case_card_markdown(number),
+        key=f"complaint-{number.lower()}", markdown=case_card(number),
         description=f"投訴 {number}",
     )
     run_id = current_run_id()
@@ -139,7 +144,8 @@ async def register_and_handle(number: str) -> None:
             return
 
 
-# Every step is idempotent, so a run that failed on a lost database connection re-runs whole.
+# Steps retry a lost database connection on their own; as every step is idempotent, a run
+# that still fails re-runs whole (its run count includes its resumes: early runs only).
 @flow(name="complaint", flow_run_name="complaint {number}", persist_result=False, retries=3,
       retry_delay_seconds=2)
 async def complaint_flow(number: str) -> str:

@@ -184,9 +184,9 @@ def _run_cases(stack: Stack, database: str, url: str, policy, stop_dropping) -> 
     for step, target in points:
         _arm(stack, NUMBER, step, target)
     stack.kefu.start_worker()
-    if database == "postgresql":
-        threading.Thread(target=_drop_connections, args=(url, stop_dropping), daemon=True).start()
     assert _file(stack) == NUMBER
+    if database == "postgresql":  # from now on (a command that loses it says so: tested below)
+        threading.Thread(target=_drop_connections, args=(url, stop_dropping), daemon=True).start()
     decided: set[int] = set()
 
     def archived() -> bool:
