@@ -181,8 +181,11 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
             result = await client.resume_flow_run(run_id, run_input=run_input)
         except NotPausedError:
             return "running"
-        if result.status.value != "ACCEPT":  # e.g. the input does not match the decision form
-            return f"refused by Prefect: {getattr(result.details, 'reason', None) or result.status.value}"
+        if result.status.value != "ACCEPT":
+            reason = getattr(result.details, "reason", None) or result.status.value
+            if "not paused" in reason:  # another waker got there first, or it is still suspending
+                return "running"
+            return f"refused by Prefect: {reason}"  # e.g. the input does not match the form
         return "resumed"
 
 
