@@ -7,21 +7,16 @@ opinion (not satisfied: handle again) → archive.
 
 from __future__ import annotations
 
-from prefect import flow, tags, task
+from prefect import flow, tags
 from prefect.artifacts import acreate_markdown_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
+from flows.steps import send_notifications, step
 from policy.load import load_policy
-from runtime.faults import STEP_HOOKS
 from tasks import complaint_case as case
 from tasks.case_card import case_card_markdown
-from tasks.notify import dispatch_pending
-
-step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1,
-            on_completion=STEP_HOOKS)
 
 
 @step(name="classify")
@@ -79,11 +74,6 @@ def apply_customer_opinion(number: str, task_id: int) -> str:
 @step(name="archive")
 def archive(number: str) -> None:
     case.archive_complaint(load_policy(), number)
-
-
-@step(name="send-notifications")
-def send_notifications(number: str) -> dict[str, int]:
-    return dispatch_pending(case_number=number)
 
 
 @step(name="case-card")

@@ -8,17 +8,15 @@ hand over (registration within 5 working days) / suspend / terminate.
 
 from __future__ import annotations
 
-from prefect import flow, tags, task
+from prefect import flow, tags
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
-from prefect.cache_policies import NO_CACHE
 
 from flows.await_decision import await_decision, current_run_id
+from flows.steps import send_notifications, step
 from policy.load import load_policy
 from tasks import prospect_case as case
 from tasks.notify import dispatch_pending
 from tasks.prospect_card import projects_table, prospect_card_markdown
-
-step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
 
 
 @step(name="check-qualification")
@@ -74,11 +72,6 @@ def ask_registration(number: str) -> int:
 @step(name="close-project")
 def close_project(number: str, outcome: str) -> str:
     return case.close_project(load_policy(), number, outcome)
-
-
-@step(name="send-notifications")
-def send_notifications(number: str) -> dict[str, int]:
-    return dispatch_pending(case_number=number)
 
 
 async def publish(number: str) -> None:

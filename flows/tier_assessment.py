@@ -8,19 +8,16 @@ grade history, an Excel table, an artifact, mail to sales.
 
 from __future__ import annotations
 
-from prefect import flow, tags, task
+from prefect import flow, tags
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
+from flows.steps import send_notifications, step
 from models.db import session_scope
 from policy.load import load_policy
 from tasks import grades
 from tasks import tier_case as case
-from tasks.notify import dispatch_pending
-
-step = task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
 
 
 def run_name() -> str:
@@ -46,11 +43,6 @@ def ask_meeting(number: str) -> int:
 @step(name="publish-results")
 def publish_results(number: str, meeting_task_id: int) -> dict:
     return case.publish_results(load_policy(), number, meeting_task_id)
-
-
-@step(name="send-notifications")
-def send_notifications(number: str) -> dict[str, int]:
-    return dispatch_pending(case_number=number)
 
 
 async def show_table(number: str, results: dict | None = None) -> None:
