@@ -66,7 +66,11 @@ def _wait_suspended(kefu, run_id: str) -> None:
 def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
     """On the Prefect dashboard: one run named after the case, tagged, with the case card."""
     api = kefu.env["KEFU_PREFECT_API_URL"]
-    run = httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json()
+    # The case is archived in our database a step before its run ends (the messages and the
+    # case card follow): wait for the run to finish.
+    run = wait_for(lambda: (r := httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json())
+                   ["state_type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} and r,
+                   what="the case's run to finish")
     assert run["name"] == f"complaint {number} quality"
     assert {"process:complaint", "category:quality", "department:quality"} <= set(run["tags"])
     assert run["state_type"] == "COMPLETED"
