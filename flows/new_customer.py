@@ -8,11 +8,11 @@ hand over (registration within 5 working days) / suspend / terminate.
 
 from __future__ import annotations
 
-from prefect import flow, tags
+from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 
 from flows.await_decision import await_decision, current_run_id
-from flows.steps import send_notifications, step
+from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
 from tasks import prospect_case as case
 from tasks.notify import dispatch_pending
@@ -138,7 +138,7 @@ async def year_report(number: str) -> str:
 @flow(name="new-customer", flow_run_name="prospect {number}", persist_result=False)
 async def new_customer_flow(number: str) -> str:
     """One development project from application to hand-over or closing (000 D8 §3–§5)."""
-    with tags("process:new_customer"):
+    with one_api_client():
         if not await approve_project(number):
             await publish(number)
             return "rejected"
@@ -170,7 +170,7 @@ async def new_customer_reward_flow(year: int) -> str:
     """000 D8 §6: the year's won projects → the review group proposes the reward → finance
     audits → the chairman approves; a send-back starts again."""
     number = case.reward_case(load_policy(), year)
-    with tags("process:new_customer"):
+    with one_api_client():
         round = 1
         while True:
             for index in range(len(case.rules_of(load_policy()).reward_chain)):

@@ -8,12 +8,12 @@ grade history, an Excel table, an artifact, mail to sales.
 
 from __future__ import annotations
 
-from prefect import flow, tags
+from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
-from flows.steps import send_notifications, step
+from flows.steps import one_api_client, send_notifications, step
 from models.db import session_scope
 from policy.load import load_policy
 from tasks import grades
@@ -61,7 +61,7 @@ async def show_table(number: str, results: dict | None = None) -> None:
 @flow(name="tier-assessment", flow_run_name=run_name, persist_result=False)
 async def tier_assessment(year: int | None = None) -> str:
     """The yearly 客戶等級評定 (000 D7 §5.1.1: every March, 25–30)."""
-    with tags("process:tier"):
+    with one_api_client():
         number = open_assessment(year)
         pregrades = ask_pregrades(number)
         send_notifications(number)
@@ -95,7 +95,7 @@ async def tier_case(number: str) -> str:
     """One A application (section chief → 銷售部長 → GM, 000 D7 §6.2 B), order exception
     (銷售部長 or higher, §6.2 C) or temporary-grade review (§5.1.2 D): each person of the
     chain decides in turn; a rejection ends it."""
-    with tags("process:tier"):
+    with one_api_client():
         with session_scope() as session:
             kind = grades._case(session, number).kind
         chain = grades.chain_for(load_policy(), kind)
