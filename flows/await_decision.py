@@ -9,6 +9,7 @@ this function returns the recorded decision.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from prefect import task
@@ -83,12 +84,18 @@ def take_form_input(task_id: int, form: dict | None) -> bool:
         return False
 
 
-async def await_decision(task_id: int) -> None:
-    """Return once approval task ``task_id`` is decided, suspending the run until then."""
+async def await_decision(task_id: int, show: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Return once approval task ``task_id`` is decided, suspending the run until then.
+
+    ``show`` publishes the case card: it is called right before the run parks, so the
+    dashboard shows the case as it waits, and a run that finds its decision already taken
+    (or re-runs past an earlier wait after a resume) publishes no card nobody looks at."""
     while True:
         decided, wakeups = check_decision(task_id)
         if decided:
             return
+        if show is not None:
+            await show()
         form = await asuspend_flow_run(
             wait_for_input=DecisionInput, key=pause_key(task_id, wakeups), timeout=None,
         )

@@ -7,13 +7,15 @@ opinion (not satisfied: handle again) → archive.
 
 from __future__ import annotations
 
-from prefect import flow, tags
+from functools import partial
+
+from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from flows.await_decision import await_decision, current_run_id
-from flows.steps import send_notifications, step
+from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
 from tasks import complaint_case as case
 from tasks.case_card import case_card_markdown
@@ -81,23 +83,28 @@ def case_card(number: str) -> str:
     return case_card_markdown(number)
 
 
-async def publish(number: str, routed: dict | None = None) -> None:
-    """The case card as an artifact, and the run's name and tags after the case."""
+async def publish(number: str) -> None:
+    """The case card on the dashboard: when the run parks for a person, and at the end."""
     await acreate_markdown_artifact(
         key=f"complaint-{number.lower()}", markdown=case_card(number),
         description=f"投訴 {number}",
     )
+
+
+async def name_run(number: str, routed: dict) -> None:
+    """Name and tag the run after the case once it is routed (a resumed run re-runs from the
+    top: only the first time)."""
     run_id = current_run_id()
-    name = f"complaint {number} {routed['category']}" if routed else None
-    # A resumed run re-runs from the top: rename it only the first time.
-    if name and run_id and flow_run.get_name() != name:
-        async with get_client() as client:
-            await client.update_flow_run(
-                run_id, name=name,
-                tags=["process:complaint", f"category:{routed['category']}",
-                      f"department:{routed['department']}",
-                      *([f"priority:{routed['priority']}"] if routed.get("priority") else [])],
-            )
+    name = f"complaint {number} {routed['category']}"
+    if not run_id or flow_run.get_name() == name:
+        return
+    async with get_client() as client:
+        await client.update_flow_run(
+            run_id, name=name,
+            tags=["process:complaint", f"category:{routed['category']}",
+                  f"department:{routed['department']}",
+                  *([f"priority:{routed['priority']}"] if routed.get("priority") else [])],
+        )
 
 
 async def handle(number: str) -> str:
@@ -107,7 +114,7 @@ async def handle(number: str) -> str:
     for index, chosen in enumerate(steps):
         task_id = ask_handling_decision(number, chosen.key)
         send_notifications(number)
-        await await_decision(task_id)
+        await await_decision(task_id, show=partial(publish, number))
         outcome = apply_handling_decision(number, task_id, index == len(steps) - 1)
         if outcome != "next":
             return outcome
@@ -121,15 +128,14 @@ async def register_and_handle(number: str) -> None:
         if classify(number) is None:
             task_id = ask_triage(number)
             send_notifications(number)
-            await publish(number)
-            await await_decision(task_id)
+            await await_decision(task_id, show=partial(publish, number))
             if apply_triage(number, task_id) == "rejected":
                 reply_to_customer(number)
                 return
         routed = route(number)
         reply_to_customer(number)
         send_notifications(number)
-        await publish(number, routed)
+        await name_run(number, routed)
         if await handle(number) == "handled":
             return
 
@@ -140,14 +146,13 @@ async def register_and_handle(number: str) -> None:
       retry_delay_seconds=2)
 async def complaint_flow(number: str) -> str:
     """One complaint from registration to archive (000 D2 §2–§4)."""
-    with tags("process:complaint"):
+    with one_api_client():
         while True:
             await register_and_handle(number)
             send_feedback_form(number)
             task_id = ask_customer_opinion(number)
             send_notifications(number)
-            await publish(number)
-            await await_decision(task_id)
+            await await_decision(task_id, show=partial(publish, number))
             if apply_customer_opinion(number, task_id) == "closed":
                 break
         archive(number)
