@@ -43,5 +43,10 @@ def render(event: str, locale: str, context: dict) -> tuple[str, str]:
     return title, body
 
 
+def compile_all() -> int:
+    """Compile every template now (the worker's fork server does, once for all runs)."""
+    return len([_env.get_template(name) for name in _env.list_templates(extensions=["j2"])])
+
+
 def events() -> set[str]:
     return {p.name.split(".")[0] for p in TEMPLATES.glob("*.j2")}

@@ -11,6 +11,9 @@ from pydantic import ValidationError
 
 from policy.schema import Policy
 
+# libyaml's parser when PyYAML has it: the policy parses in ~5 ms instead of ~65 ms, which
+# every CLI command and every flow-run process pays once.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED = Path(__file__).resolve().parent
 DEFAULT_POLICY = SHIPPED / "default.yaml"
 
@@ -46,7 +49,7 @@ def load_policy(path: Path | None = None) -> Policy:
 @lru_cache(maxsize=8)
 def _load(path: Path, _mtime: float) -> Policy:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -70,7 +73,7 @@ def _resolve_extends(path: Path, data: dict, seen: tuple[Path, ...]) -> dict:
     if parent_path in seen:
         raise PolicyError(f"{path}: extends: {parent_name} makes a cycle")
     try:
-        parent = yaml.safe_load(parent_path.read_text(encoding="utf-8"))
+        parent = yaml.load(parent_path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except OSError as exc:
         raise PolicyError(f"{path}: extends: cannot read {parent_path} ({exc.strerror})") from exc
     except yaml.YAMLError as exc:

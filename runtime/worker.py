@@ -108,7 +108,7 @@ def start_runs_from_a_warm_process() -> None:
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
-        ["runtime.settings", "prefect.flow_engine", *sorted(_flow_modules())])
+        ["runtime.settings", "prefect.flow_engine", *sorted(_flow_modules()), "runtime.warm"])
     prefect.flow_engine.multiprocessing = types.SimpleNamespace(  # type: ignore[assignment]
         get_context=lambda method=None: context, context=multiprocessing.context)
 
