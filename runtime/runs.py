@@ -178,7 +178,7 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
         if not key.startswith(_pause_key_prefix(task_id)):
             return "waiting on another step"
         try:
-            result = await client.resume_flow_run(run_id, run_input=run_input)
+            result = await _resume(client, run_id, run_input)
         except NotPausedError:
             return "running"
         if result.status.value != "ACCEPT":
@@ -187,6 +187,31 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
                 return "running"
             return f"refused by Prefect: {reason}"  # e.g. the input does not match the form
         return "resumed"
+
+
+async def _resume(client, run_id: UUID, run_input: dict, patience: float = 2.0):
+    """``resume_flow_run``, tried again after 50 ms while the server's SQLite is busy.
+
+    Prefect's resume endpoint reads the run and then writes it in one deferred transaction, so
+    on SQLite it answers 503 ("database is locked") when another write lands in between.
+    Prefect's client then sleeps 2 s before trying again (and sleeps it once even with its
+    retries turned off): that sleep was the slow tail of "decided → running again". So the
+    first ``patience`` seconds are tried here with a plain HTTP client; after that Prefect's
+    client and its longer back-off take over."""
+    import httpx
+    from prefect.client.schemas import OrchestrationResult
+
+    from runtime.settings import api_url
+
+    deadline = time.monotonic() + patience
+    async with httpx.AsyncClient(base_url=api_url(), timeout=30) as http:
+        while time.monotonic() < deadline:
+            response = await http.post(f"/flow_runs/{run_id}/resume", json={"run_input": run_input})
+            if response.status_code != 503:
+                response.raise_for_status()
+                return OrchestrationResult.model_validate(response.json())
+            await asyncio.sleep(0.05)
+    return await client.resume_flow_run(run_id, run_input=run_input)
 
 
 # Deployments whose runs carry a case: every step of them is idempotent, so a run whose
