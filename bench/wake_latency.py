@@ -81,10 +81,13 @@ def measure(cases: int = 10) -> dict:
                                content="酒的口感不對", email="w@bench.example")
         number = file_complaint(policy, data).number
         waiting.append((number, start_complaint_run(number)))
+    # Every run parked first: a decision then measures waking one run, not queueing behind
+    # the worker's other runs (KEFU_WORKER_PROCESSES at once) still on their first steps.
+    for _, run_id in waiting:
+        _wait(lambda r=run_id: asyncio.run(_state(r)) == "PAUSED", timeout=180, every=0.25)
     latencies, picked_up, resumed = [], [], []
     for number, run_id in waiting:
         task_id = _wait(lambda n=number: _pending_handling(n), timeout=180)
-        _wait(lambda r=run_id: asyncio.run(_state(r)) == "PAUSED", timeout=180)
         decided_at = datetime.now(UTC)
         with session_scope() as session:
             decide(session, policy, task_id, actor="chen.qe", decision="approve", comment="bench")
