@@ -2,7 +2,8 @@
 (``runtime/worker.py``): what each run would otherwise load on its first steps is loaded once
 and inherited by every run. Measured with cProfile in a forked run, these cost ~0.45 s of its
 first segment: Apprise's plugin index (~0.18 s), lazy imports, the policy file, the message
-templates, the ORM's mapper configuration and the API client's TLS context.
+templates, the ORM's mapper configuration and database driver, Prefect's task engine and the
+API client's TLS context.
 
 No database connection is opened here: a connection must never cross a fork.
 """
@@ -12,9 +13,13 @@ from __future__ import annotations
 from contextlib import suppress
 
 import apprise
+import chinese_calendar  # noqa: F401  (the working-day calendar of every deadline)
+import prefect.task_engine  # noqa: F401  (Prefect imports it on a run's first step)
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers
 
 import models  # noqa: F401  (every table, so the mappers below are complete)
+from models.db import database_url
 from notifications.render import compile_all
 from policy.load import PolicyError, load_policy
 from runtime.settings import api_tls_context
@@ -26,6 +31,7 @@ def warm() -> None:
     api_tls_context()
     compile_all()
     configure_mappers()
+    make_url(database_url()).get_dialect()  # imports the driver; connects nothing
     with suppress(PolicyError):  # the run itself reports a broken policy, naming the key
         load_policy()
 
