@@ -28,7 +28,7 @@ def run(quick: bool = False) -> dict:
     from bench.stack import stack
 
     sizes = ({"rounds": 1, "wake": 5, "waiting": 200, "single": 3, "batch": 100} if quick else
-             {"rounds": 3, "wake": 10, "waiting": 1000, "single": 5, "batch": 300})
+             {"rounds": 5, "wake": 20, "waiting": 1000, "single": 5, "batch": 300})
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     figures: dict = {}

@@ -1,7 +1,7 @@
 """How long one complaint's flow runs when nobody makes it wait, against an empty bare Prefect
 flow with the same number of tasks, measured in the same run on the same server.
 
-    .venv/bin/python -m bench.flow_overhead [--rounds 3]
+    .venv/bin/python -m bench.flow_overhead [--rounds 5]
 
 It starts its own Prefect server, SMTP server and worker in a temporary data directory, files a
 complaint, decides each approval the moment it appears, and reads the run's state history:
@@ -142,7 +142,7 @@ def measure(rounds: int = 3) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with stack() as running:
         result = measure(args.rounds)

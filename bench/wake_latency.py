@@ -1,6 +1,6 @@
 """Approval decided → its flow run running again: p50 and p95.
 
-    .venv/bin/python -m bench.wake_latency [--cases 10]
+    .venv/bin/python -m bench.wake_latency [--cases 20]
 
 Files the complaints, waits until each run is suspended on its handling decision, then, one
 case at a time, records the decision as `kefu approvals decide` does (database first, then
@@ -120,7 +120,7 @@ def _p95(values: list[float]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10)
+    parser.add_argument("--cases", type=int, default=20)
     args = parser.parse_args()
     with stack() as running:
         result = measure(args.cases)
