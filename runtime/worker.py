@@ -79,11 +79,28 @@ def worker_limit() -> int:
     return int(os.environ.get("KEFU_WORKER_PROCESSES") or 4)
 
 
+def poll_seconds() -> float:
+    """How often the worker asks the server for runs to start (``KEFU_WORKER_POLL``, default
+    0.5 s): most of the wait between a decision and its case running again. Prefect's own
+    ``PREFECT_RUNNER_POLL_FREQUENCY`` takes whole seconds; at 1 s (±30 %) a decided case waited
+    0.6 s for the look at the median, and about 4 % of a core went on looking while idle, 4.5 %
+    at 0.5 s (measured with /proc over 30 idle seconds)."""
+    raw = os.environ.get("KEFU_WORKER_POLL") or "0.5"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0
+    if not 0 < seconds <= 60:
+        raise SystemExit(f"KEFU_WORKER_POLL: expected seconds between 0 and 60, got {raw!r}")
+    return seconds
+
+
 async def run(deployments: list[tuple[Flow, dict]], reconcile_every: float | None = None,
-              limit: int | None = None) -> None:
+              limit: int | None = None, poll: float | None = None) -> None:
     # KEFU_RECONCILE_EVERY: seconds between reconciliations (tests use 1).
     reconcile_every = reconcile_every or float(os.environ.get("KEFU_RECONCILE_EVERY") or 5)
-    runner = Runner(pause_on_shutdown=False, limit=limit or worker_limit())
+    runner = Runner(pause_on_shutdown=False, limit=limit or worker_limit(),
+                    query_seconds=poll or poll_seconds())
     for flow, settings in deployments:
         # Served as flow objects (not entrypoints): each run starts from the imported flow
         # instead of `python -m prefect.engine` importing everything again.
@@ -122,6 +139,7 @@ def _flow_modules(path: Path = PREFECT_YAML) -> set[str]:
 def main() -> None:
     from runtime.runs import recover_orphaned_runs
 
+    poll = poll_seconds()  # a bad setting stops the worker before it starts anything
     deployments = declared_deployments()
     start_runs_from_a_warm_process()
     try:
@@ -129,7 +147,7 @@ def main() -> None:
             log.warning("rescheduled %s: the worker running it had died", name)
     except Exception as exc:  # the server may not be up yet; the runs wait for the next start
         log.warning("could not look for orphaned runs: %s", exc)
-    asyncio.run(run(deployments))
+    asyncio.run(run(deployments, poll=poll))
 
 
 if __name__ == "__main__":

@@ -79,6 +79,15 @@ def test_an_invalid_policy_names_the_key(offline_kefu, tmp_path):
     assert "complaint.deadlines.handling" in done.stderr and "3 fortnights" in done.stderr
 
 
+@pytest.mark.parametrize("poll", ["soon", "0", "-1", "600"])
+def test_a_bad_worker_poll_interval_stops_the_worker_naming_the_setting(offline_kefu, poll):
+    offline_kefu.env["KEFU_WORKER_POLL"] = poll
+    done = offline_kefu.run("worker", check=False)
+    assert done.returncode != 0
+    assert f"KEFU_WORKER_POLL: expected seconds between 0 and 60, got {poll!r}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_report_prints_a_table_json_and_csv(offline_kefu):
     assert _file(offline_kefu, **GOOD).returncode == 0
     table = offline_kefu.run("report", "weekly").stdout
