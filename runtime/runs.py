@@ -196,15 +196,17 @@ async def _resume(client, run_id: UUID, run_input: dict, patience: float = 2.0):
     on SQLite it answers 503 ("database is locked") when another write lands in between.
     Prefect's client then sleeps 2 s before trying again (and sleeps it once even with its
     retries turned off): that sleep was the slow tail of "decided → running again". So the
-    first ``patience`` seconds are tried here with a plain HTTP client; after that Prefect's
-    client and its longer back-off take over."""
+    first ``patience`` seconds are tried here with a plain HTTP client (the Prefect client's
+    URL and headers, so an API key or auth string still applies); after that Prefect's client
+    and its longer back-off take over."""
     import httpx
     from prefect.client.schemas import OrchestrationResult
 
-    from runtime.settings import api_url
+    from runtime.settings import api_tls_context
 
     deadline = time.monotonic() + patience
-    async with httpx.AsyncClient(base_url=api_url(), timeout=30) as http:
+    async with httpx.AsyncClient(base_url=str(client.api_url), headers=client._client.headers,
+                                 verify=api_tls_context(), timeout=30) as http:
         while time.monotonic() < deadline:
             response = await http.post(f"/flow_runs/{run_id}/resume", json={"run_input": run_input})
             if response.status_code != 503:
