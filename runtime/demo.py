@@ -9,6 +9,7 @@ the escalation sweep, then says where to look.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -216,6 +217,7 @@ def _decide_like_people(numbers: dict[str, str]) -> None:
     _wait(misunderstanding, "customer_feedback")
     _wait(triage, "handling")
     _wait(overdue, "handling")
+    _wait_runs_settled(list(numbers.values()))
 
 
 def _decide(policy, task: ApprovalTask, actor: str, decision: str, comment: str, **data) -> None:
@@ -251,6 +253,29 @@ def _wait_status(number: str, status: str, timeout: float = 120) -> None:
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{number} did not reach {status} within {timeout:.0f} s")
+
+
+def _wait_runs_settled(numbers: list[str], timeout: float = 120) -> None:
+    """Every case's run completed or parked for a person. An archived case's run still sends
+    its last messages and publishes its card after the archive step: stopping the worker
+    before that would leave the run Crashed on the dashboard."""
+    from prefect import get_client
+
+    with session_scope() as session:
+        run_ids = list(session.scalars(select(Complaint.flow_run_id)
+                                       .where(Complaint.number.in_(numbers))))
+
+    async def settled() -> bool:
+        async with get_client() as client:
+            runs = [await client.read_flow_run(run_id) for run_id in run_ids]
+        return all(r.state and r.state.type.value in {"COMPLETED", "PAUSED"} for r in runs)
+
+    deadline = time.monotonic() + timeout
+    while not asyncio.run(settled()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the cases' runs did not settle within {timeout:.0f} s; "
+                               f"see {data_dir() / 'worker.log'}")
+        time.sleep(0.3)
 
 
 def _summary(numbers: dict[str, str], mail: _Mailbox, url: str, started: float) -> None:
