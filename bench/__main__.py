@@ -3,7 +3,7 @@ target and the command that reproduces it alone; the same as JSON in bench-resul
 
     .venv/bin/python -m bench [--quick]      (or: kefu bench [--quick])
 
-About 6 minutes on a 2-core machine (--quick: about 3). Every figure is measured on a stack of
+About 4 minutes on a 2-core machine (--quick: about 2). Every figure is measured on a stack of
 its own (temporary data directory, SQLite, Prefect server, SMTP sink, the real worker).
 Timings depend on what else the machine is doing: the load average is reported with them.
 """
