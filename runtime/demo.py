@@ -228,34 +228,41 @@ def _decide(policy, task: ApprovalTask, actor: str, decision: str, comment: str,
     say(f"  {task.case_number}  #{task.id} {task.label}: {decision} by {actor} — {comment}")
 
 
-def _wait(number: str, step: str, round_: int | None = None, timeout: float = 120) -> ApprovalTask:
+def _until(found, failure: str, timeout: float = 120):
+    """Poll ``found()`` until it returns something; after ``timeout`` seconds, fail saying
+    ``failure`` and where the worker's log is."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise RuntimeError(f"{failure} after {timeout:.0f} s; see {data_dir() / 'worker.log'}")
+
+
+def _wait(number: str, step: str, round_: int | None = None) -> ApprovalTask:
+    def pending() -> ApprovalTask | None:
         with session_scope() as session:
             query = select(ApprovalTask).where(ApprovalTask.case_number == number,
                                                ApprovalTask.step == step,
                                                ApprovalTask.status == "pending")
             if round_:
                 query = query.where(ApprovalTask.round == round_)
-            task = session.scalar(query)
-            if task is not None:
-                return task
-        time.sleep(0.3)
-    raise RuntimeError(f"{number}: no pending {step} task after {timeout:.0f} s; "
-                       f"see {data_dir() / 'worker.log'}")
+            return session.scalar(query)
+
+    return _until(pending, f"{number}: no pending {step} task")
 
 
-def _wait_status(number: str, status: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_status(number: str, status: str) -> None:
+    def reached() -> bool:
         with session_scope() as session:
-            if session.scalar(select(Complaint.status).where(Complaint.number == number)) == status:
-                return
-        time.sleep(0.3)
-    raise RuntimeError(f"{number} did not reach {status} within {timeout:.0f} s")
+            return session.scalar(select(Complaint.status)
+                                  .where(Complaint.number == number)) == status
+
+    _until(reached, f"{number} did not reach {status}")
 
 
-def _wait_runs_settled(numbers: list[str], timeout: float = 120) -> None:
+def _wait_runs_settled(numbers: list[str]) -> None:
     """Every case's run completed or parked for a person. An archived case's run still sends
     its last messages and publishes its card after the archive step: stopping the worker
     before that would leave the run Crashed on the dashboard."""
@@ -270,12 +277,7 @@ def _wait_runs_settled(numbers: list[str], timeout: float = 120) -> None:
             runs = [await client.read_flow_run(run_id) for run_id in run_ids]
         return all(r.state and r.state.type.value in {"COMPLETED", "PAUSED"} for r in runs)
 
-    deadline = time.monotonic() + timeout
-    while not asyncio.run(settled()):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the cases' runs did not settle within {timeout:.0f} s; "
-                               f"see {data_dir() / 'worker.log'}")
-        time.sleep(0.3)
+    _until(lambda: asyncio.run(settled()), "the cases' runs did not settle")
 
 
 def _summary(numbers: dict[str, str], mail: _Mailbox, url: str, started: float) -> None:
