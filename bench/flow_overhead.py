@@ -116,7 +116,7 @@ def _bare_once(task_count: int) -> tuple[float, float, float]:
     return ran, wall, in_tasks
 
 
-def measure(rounds: int = 3) -> dict:
+def measure(rounds: int = 5) -> dict:
     """Needs a running stack (server and worker). Medians over ``rounds``."""
     from policy.load import load_policy
 

@@ -66,7 +66,7 @@ def _pending_handling(number: str) -> int | None:
             ApprovalTask.status == "pending"))
 
 
-def measure(cases: int = 10) -> dict:
+def measure(cases: int = 20) -> dict:
     """Needs a running stack (server and worker)."""
     from models.db import session_scope
     from policy.load import load_policy
