@@ -6,6 +6,10 @@ import logging
 
 import apprise
 
+from notifications import mail_tls
+
+mail_tls.install()
+
 
 def deliver(urls: list[str], title: str, body: str) -> str | None:
     """Send; None on success, else what Apprise said went wrong."""

@@ -3,7 +3,7 @@
 and inherited by every run. Measured with cProfile in a forked run, these cost ~0.45 s of its
 first segment: Apprise's plugin index (~0.18 s), lazy imports, the policy file, the message
 templates, the ORM's mapper configuration and database driver, Prefect's task engine and the
-API client's TLS context.
+TLS contexts of the API client and of secured mail.
 
 No database connection is opened here: a connection must never cross a fork.
 """
@@ -20,6 +20,7 @@ from sqlalchemy.orm import configure_mappers
 
 import models  # noqa: F401  (every table, so the mappers below are complete)
 from models.db import database_url
+from notifications.mail_tls import verifying_context
 from notifications.render import compile_all
 from policy.load import PolicyError, load_policy
 from runtime.settings import api_tls_context
@@ -29,6 +30,7 @@ def warm() -> None:
     # Apprise indexes its notification plugins on the first URL it parses.
     apprise.Apprise().add("json://127.0.0.1")
     api_tls_context()
+    verifying_context()  # secured mail (STARTTLS/SSL) verifies against it
     compile_all()
     configure_mappers()
     make_url(database_url()).get_dialect()  # imports the driver; connects nothing
