@@ -121,10 +121,13 @@ def measure(rounds: int = 5) -> dict:
     from policy.load import load_policy
 
     policy = load_policy()
-    complaint = [_complaint_once(policy, i) for i in range(rounds)]
-    # Each round's bare flow runs as many tasks as that round's complaint did (a decision that
-    # lands before the run suspends saves a segment, and with it the re-run steps).
-    bare = [_bare_once(c[1]) for c in complaint]
+    complaint, bare = [], []
+    for i in range(rounds):
+        # Rounds alternate, so a machine that slows down or speeds up meanwhile weighs on both.
+        # Each round's bare flow runs as many tasks as that round's complaint did (a decision
+        # that lands before the run suspends saves a segment, and with it the re-run steps).
+        complaint.append(_complaint_once(policy, i))
+        bare.append(_bare_once(complaint[-1][1]))
     c_ran = statistics.median(c[0] for c in complaint)
     b_ran = statistics.median(b[0] for b in bare)
     return {
@@ -136,6 +139,7 @@ def measure(rounds: int = 5) -> dict:
         "bare_in_task_runs_s": round(statistics.median(b[2] for b in bare), 3),
         "bare_flow_wall_s": round(statistics.median(b[1] for b in bare), 3),
         "ratio_complaint_to_bare": round(c_ran / b_ran, 2) if b_ran else None,
+        "round_ratios": [round(c[0] / b[0], 2) for c, b in zip(complaint, bare, strict=True)],
         "rounds": rounds,
     }
 

@@ -15,6 +15,7 @@ from contextlib import suppress
 import apprise
 import chinese_calendar  # noqa: F401  (the working-day calendar of every deadline)
 import prefect.task_engine  # noqa: F401  (Prefect imports it on a run's first step)
+import prefect.utilities.visualization  # noqa: F401  (Prefect 3.8 imports it, and graphviz, in every task call: ~46 ms on a run's first step)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers
 
@@ -23,10 +24,12 @@ from models.db import database_url
 from notifications.mail_tls import verifying_context
 from notifications.render import compile_all
 from policy.load import PolicyError, load_policy
+from runtime import prefect_tuning
 from runtime.settings import api_tls_context
 
 
 def warm() -> None:
+    prefect_tuning.apply()
     # Apprise indexes its notification plugins on the first URL it parses.
     apprise.Apprise().add("json://127.0.0.1")
     api_tls_context()
