@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -69,10 +70,35 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_rehearsal: ContextVar[Connection | None] = ContextVar("kefu_rehearsal", default=None)
+
+
+@contextmanager
+def rehearsal(url: str | None = None) -> Iterator[None]:
+    """Do real work against the database and keep none of it: every unit of work inside joins
+    one transaction, rolled back at the end (each "commit" only releases a savepoint). The
+    connection is closed and the pool emptied afterwards, so no connection outlives it (the
+    worker's fork server rehearses a case this way before it forks any run:
+    ``runtime/rehearsal.py``)."""
+    try:
+        with engine(url).connect() as connection:
+            transaction = connection.begin()
+            token = _rehearsal.set(connection)
+            try:
+                yield
+            finally:
+                _rehearsal.reset(token)
+                transaction.rollback()
+    finally:
+        engine(url).dispose()
+
+
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back (nothing written) on error."""
-    session = _session_maker(url)()
+    rehearsing = _rehearsal.get()
+    session = (_session_maker(url)(bind=rehearsing, join_transaction_mode="create_savepoint")
+               if rehearsing is not None else _session_maker(url)())
     try:
         yield session
         session.commit()

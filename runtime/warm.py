@@ -3,14 +3,14 @@
 and inherited by every run. Measured with cProfile in a forked run, these cost ~0.45 s of its
 first segment: Apprise's plugin index (~0.18 s), lazy imports, the policy file, the message
 templates, the ORM's mapper configuration and database driver, Prefect's task engine and the
-TLS contexts of the API client and of secured mail.
+TLS contexts of the API client and of secured mail; then it rehearses a complaint, rolled back,
+so the statements every step runs are compiled once for all runs (``runtime/rehearsal.py``).
 
-No database connection is opened here: a connection must never cross a fork.
+The rehearsal's one database connection is closed, and the pool emptied, before this module
+returns: a connection must never cross a fork.
 """
 
 from __future__ import annotations
-
-from contextlib import suppress
 
 import apprise
 import chinese_calendar  # noqa: F401  (the working-day calendar of every deadline)
@@ -25,6 +25,7 @@ from notifications.mail_tls import verifying_context
 from notifications.render import compile_all
 from policy.load import PolicyError, load_policy
 from runtime import prefect_tuning
+from runtime.rehearsal import rehearse
 from runtime.settings import api_tls_context
 
 
@@ -37,8 +38,11 @@ def warm() -> None:
     compile_all()
     configure_mappers()
     make_url(database_url()).get_dialect()  # imports the driver; connects nothing
-    with suppress(PolicyError):  # the run itself reports a broken policy, naming the key
-        load_policy()
+    try:
+        policy = load_policy()
+    except PolicyError:  # the run itself reports a broken policy, naming the key
+        return
+    rehearse(policy)  # last: it fills the statement cache and leaves no connection open
 
 
 warm()

@@ -117,6 +117,7 @@ def start_runs_from_a_warm_process() -> None:
     joins them, reads their exit code and signals their pid, which a forked process serves
     the same way. ``KEFU_WORKER_SPAWN=1`` restores Prefect's own behaviour."""
     import multiprocessing
+    import multiprocessing.forkserver
     import types
 
     import prefect.flow_engine
@@ -128,6 +129,9 @@ def start_runs_from_a_warm_process() -> None:
         ["runtime.settings", "prefect.flow_engine", *sorted(_flow_modules()), "runtime.warm"])
     prefect.flow_engine.multiprocessing = types.SimpleNamespace(  # type: ignore[assignment]
         get_context=lambda method=None: context, context=multiprocessing.context)
+    # Start it now, so its warm-up (runtime/warm.py, with the rehearsal) happens while the
+    # worker starts, not in front of the first case.
+    multiprocessing.forkserver.ensure_running()
 
 
 def _flow_modules(path: Path = PREFECT_YAML) -> set[str]:

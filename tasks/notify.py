@@ -116,20 +116,30 @@ def dispatch_pending(
 ) -> dict[str, int]:
     """Send what is due in the outbox. Each row is claimed before sending, so two senders
     never deliver the same row; a failure is retried later with doubling backoff."""
-    moment = now()
     counts = {"sent": 0, "failed": 0}
+    for row_id in pending_ids(case_number=case_number, ignore_backoff=ignore_backoff,
+                              limit=limit):
+        claimed = claim(row_id)
+        if claimed is None:
+            continue  # another sender took it
+        urls, title, body, attempts = claimed
+        outcome = record_attempt(row_id, attempts, deliver(urls, title, body))
+        counts[outcome] += 1
+    return counts
+
+
+def pending_ids(
+    *, case_number: str | None = None, ignore_backoff: bool = False, limit: int = 200
+) -> list[int]:
+    """The outbox rows due for sending (all of a case's with ``case_number``), oldest first."""
+    moment = now()
     with session_scope() as session:
         query = select(Notification.id).where(_sendable(moment), Notification.attempts < MAX_ATTEMPTS)
         if not ignore_backoff:
             query = query.where(Notification.next_attempt_at <= moment)
         if case_number:
             query = query.where(Notification.case_number == case_number)
-        ids = list(session.scalars(query.order_by(Notification.id).limit(limit)))
-    for row_id in ids:
-        outcome = _send_one(row_id)
-        if outcome:
-            counts[outcome] += 1
-    return counts
+        return list(session.scalars(query.order_by(Notification.id).limit(limit)))
 
 
 def _sendable(moment: datetime):
@@ -140,7 +150,9 @@ def _sendable(moment: datetime):
     )
 
 
-def _send_one(row_id: int) -> str | None:
+def claim(row_id: int) -> tuple[list[str], str, str, int] | None:
+    """Mark a row as being sent by this sender: (urls, title, body, attempts so far), or None
+    when another sender has it or it is no longer due."""
     with session_scope() as session:
         claimed = session.execute(
             update(Notification)
@@ -150,8 +162,11 @@ def _send_one(row_id: int) -> str | None:
         row = session.get(Notification, row_id) if claimed else None
         if row is None:
             return None
-        urls, title, body, attempts = row.address.split("\n"), row.title, row.body, row.attempts
-    error = deliver(urls, title, body)
+        return row.address.split("\n"), row.title, row.body, row.attempts
+
+
+def record_attempt(row_id: int, attempts: int, error: str | None) -> str:
+    """Record one delivery attempt: "sent", or "failed" and when to try again."""
     with session_scope() as session:
         row = session.get(Notification, row_id)
         row.attempts = attempts + 1
