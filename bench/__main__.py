@@ -104,7 +104,9 @@ def _wake_row(wake: dict, sizes: dict) -> dict:
                 wake["decided_to_running_p95_s"] < 2,
                 f"p50 {wake['decided_to_running_p50_s']} s, max {wake['decided_to_running_max_s']} s, "
                 f"{wake['cases']} cases; resumed after {wake['decided_to_resumed_p50_s']} s, "
-                f"picked up after {wake['decided_to_picked_up_p50_s']} s (p50)",
+                f"picked up after {wake['decided_to_picked_up_p50_s']} s (p50)"
+                + (f"; {n} woken by the reconciler after a failed wake"
+                   if (n := wake.get("wakes_the_reconciler_did")) else ""),
                 f"{py} bench.wake_latency --cases {sizes['wake']}")
 
 
