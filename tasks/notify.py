@@ -8,10 +8,11 @@ the same thing twice; sending retries with backoff until it succeeds.
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from models import Customer, Notification
@@ -25,6 +26,8 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 # A row claimed for sending longer ago than this belongs to a sender that died.
 STALE_CLAIM = timedelta(minutes=5)
+# Seconds between tries to record a delivery when the database connection is lost.
+RECORD_RETRIES = (0.2, 0.5, 1, 2, 4)
 
 
 def mail_url(policy: Policy) -> str | None:
@@ -166,7 +169,20 @@ def claim(row_id: int) -> tuple[list[str], str, str, int] | None:
 
 
 def record_attempt(row_id: int, attempts: int, error: str | None) -> str:
-    """Record one delivery attempt: "sent", or "failed" and when to try again."""
+    """Record one delivery attempt: "sent", or "failed" and when to try again.
+
+    The message is out (or not) whatever the database does next, so a lost connection is
+    retried for about 8 s here: a row left claimed would be sent again once the claim goes
+    stale (seen in the PostgreSQL fault test, whose connections are dropped every 2 s)."""
+    for pause in RECORD_RETRIES:
+        try:
+            return _record_attempt(row_id, attempts, error)
+        except OperationalError:
+            time.sleep(pause)
+    return _record_attempt(row_id, attempts, error)
+
+
+def _record_attempt(row_id: int, attempts: int, error: str | None) -> str:
     with session_scope() as session:
         row = session.get(Notification, row_id)
         row.attempts = attempts + 1
