@@ -39,7 +39,7 @@ def engine(url: str | None = None) -> Engine:
 def _session_maker(url: str | None) -> sessionmaker[Session]:
     """One session factory per database. A ``sessionmaker`` defines a new ``Session`` subclass,
     and SQLAlchemy sets up event dispatch for every new class: made per unit of work, that
-    cost ~6 ms a transaction and grew with the number of classes (cProfile of a complaint's
+    cost ~5 ms a transaction and grew with the number of classes (cProfile of a complaint's
     flow-run processes: 0.33 s of their 2.9 s)."""
     url = url or database_url()
     if url not in _session_makers:
