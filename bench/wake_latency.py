@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import time
 from datetime import UTC, datetime
 
 from bench.report import emit
 from bench.stack import stack
+from runtime.polling import until
 
 
 async def _state(run_id: str) -> str:
@@ -45,13 +45,8 @@ async def _running_since(run_id: str, after: datetime) -> tuple[datetime, ...] |
 
 
 def _wait(predicate, timeout: float, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError("bench: timed out")
+    return until(predicate, timeout=timeout, every=every,
+                 failure=lambda waited: TimeoutError(f"bench: timed out after {waited:.0f} s"))
 
 
 def _pending_handling(number: str) -> int | None:

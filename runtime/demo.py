@@ -25,6 +25,7 @@ from models.db import PROJECT_ROOT, data_dir, database_url, session_scope
 from models.migrate import upgrade
 from policy.load import load_policy
 from runtime import server
+from runtime.polling import until
 from runtime.ports import free_port, port_is_free
 from runtime.runs import PrefectUnavailable, start_complaint_run, wait_for_deployment, wake_task
 from tasks.approvals import decide
@@ -234,13 +235,8 @@ def _decide(policy, task: ApprovalTask, actor: str, decision: str, comment: str,
 def _until(found, failure: str, timeout: float = 120):
     """Poll ``found()`` until it returns something; after ``timeout`` seconds, fail saying
     ``failure`` and where the worker's log is."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = found()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise RuntimeError(f"{failure} after {timeout:.0f} s; see {data_dir() / 'worker.log'}")
+    return until(found, timeout=timeout, every=0.3, failure=lambda waited: RuntimeError(
+        f"{failure} after {waited:.0f} s; see {data_dir() / 'worker.log'}"))
 
 
 def _wait(number: str, step: str, round_: int | None = None) -> ApprovalTask:

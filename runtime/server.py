@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import httpx
 
 from models.db import data_dir
+from runtime.polling import until
 from runtime.settings import api_url, configure
 
 
@@ -51,14 +52,15 @@ def start(wait: float = 120.0, progress=print) -> str:
             start_new_session=True, env=os.environ.copy(),
         )
     pid_file.write_text(str(process.pid))
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if is_up(url):
-            return url
+
+    def answers() -> bool:
         if process.poll() is not None:
             raise ServerError(f"the Prefect server exited with {process.returncode}; see {log_file}")
-        time.sleep(0.5)
-    raise ServerError(f"the Prefect server did not answer within {wait:.0f} s; see {log_file}")
+        return is_up(url)
+
+    until(answers, timeout=wait, every=0.5, failure=lambda waited: ServerError(
+        f"the Prefect server did not answer within {waited:.0f} s; see {log_file}"))
+    return url
 
 
 def stop() -> bool:

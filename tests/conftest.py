@@ -11,13 +11,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from runtime.polling import until
 from runtime.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,13 +27,8 @@ POSTGRES_URL = os.environ.get("KEFU_TEST_POSTGRES_URL",
 
 
 def wait_for(predicate, timeout: float = 60.0, every: float = 0.25, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    return until(predicate, timeout=timeout, every=every, failure=lambda waited: AssertionError(
+        f"timed out after {waited:.0f} s waiting for {what}"))
 
 
 @pytest.fixture(scope="session")
