@@ -6,45 +6,27 @@ from sqlalchemy import select
 
 from models import Prospect
 from models.db import session_scope
-from runtime.runs import PrefectUnavailable, run_deployment
+from runtime.runs import PrefectUnavailable, start_case_run
 
 DEPLOYMENT = "new-customer/new-customer"
 
 
 def start_prospect_run(number: str) -> str:
     """Create the project's flow run (one per project) and remember its id."""
-    from prefect.exceptions import ObjectNotFound
-
     with session_scope() as session:
         uid = session.scalar(select(Prospect.uid).where(Prospect.number == number))
-    try:
-        run = run_deployment(DEPLOYMENT, parameters={"number": number}, timeout=0,
-                             flow_run_name=f"prospect {number}", tags=["process:new_customer"],
-                             idempotency_key=f"prospect:{uid}")
-    except ObjectNotFound:
-        raise PrefectUnavailable(f"deployment {DEPLOYMENT!r} is not registered: start "
-                                 f"`kefu worker`") from None
-    except Exception as exc:  # httpx errors, server down
-        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    run_id = start_case_run(DEPLOYMENT, {"number": number}, f"prospect {number}",
+                            f"prospect:{uid}", tags=["process:new_customer"])
     with session_scope() as session:
-        session.scalar(select(Prospect).where(Prospect.number == number)).flow_run_id = str(run.id)
-    return str(run.id)
+        session.scalar(select(Prospect).where(Prospect.number == number)).flow_run_id = run_id
+    return run_id
 
 
 def start_reward_run(year: int) -> str:
     """The year-end reward proposal's flow run (one per year)."""
-    from prefect.exceptions import ObjectNotFound
-
-    name = "new-customer-reward/new-customer-reward"
-    try:
-        run = run_deployment(name, parameters={"year": year}, timeout=0,
-                             flow_run_name=f"new-customer reward {year}",
-                             tags=["process:new_customer"], idempotency_key=f"reward:{year}")
-    except ObjectNotFound:
-        raise PrefectUnavailable(f"deployment {name!r} is not registered: start `kefu worker`") from None
-    except Exception as exc:  # httpx errors, server down
-        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
-    return str(run.id)
+    return start_case_run("new-customer-reward/new-customer-reward", {"year": year},
+                          f"new-customer reward {year}", f"reward:{year}",
+                          tags=["process:new_customer"])
 
 
 def start_missing_runs() -> dict[str, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from models import ApprovalStatus, ApprovalTask, Complaint
 from models.db import session_scope
+from runtime.polling import until
 from runtime.settings import configure
 from tasks.deadlines import now
 
@@ -43,34 +44,41 @@ def wait_for_deployment(name: str = COMPLAINT_DEPLOYMENT, timeout: float = 90.0)
             except ObjectNotFound:
                 return False
 
-    deadline = time.monotonic() + timeout
-    while not asyncio.run(registered()):
-        if time.monotonic() > deadline:
-            raise PrefectUnavailable(f"deployment {name!r} not registered after {timeout:.0f} s")
-        time.sleep(0.5)
+    until(lambda: asyncio.run(registered()), timeout=timeout, every=0.5,
+          failure=lambda waited: PrefectUnavailable(
+              f"deployment {name!r} not registered after {waited:.0f} s"))
+
+
+def start_case_run(deployment: str, parameters: dict, name: str, idempotency_key: str,
+                   tags: list[str] | None = None) -> str:
+    """Create the flow run of one case (or one yearly proposal) of ``deployment``, named after
+    it, and return its id. Every process starts its runs here.
+
+    The CLI and the worker's reconciler may both try: ``idempotency_key`` (the case's uid —
+    numbers repeat in another database on the same server) makes the server keep one run per
+    case. Prefect not answering, or the deployment not registered, raises
+    :class:`PrefectUnavailable`; the case stays stored and the reconciler starts it later."""
+    try:
+        run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name,
+                             tags=tags or [], idempotency_key=idempotency_key)
+    except ObjectNotFound:
+        raise PrefectUnavailable(
+            f"deployment {deployment!r} is not registered: start `kefu worker`") from None
+    except Exception as exc:  # httpx errors, server down
+        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    return str(run.id)
 
 
 def start_complaint_run(number: str) -> str:
     """Create the complaint's flow run (named after the case) and remember its id."""
     with session_scope() as session:
         uid = session.scalar(select(Complaint.uid).where(Complaint.number == number))
-    try:
-        run = run_deployment(
-            COMPLAINT_DEPLOYMENT, parameters={"number": number}, timeout=0,
-            flow_run_name=f"complaint {number}", tags=["process:complaint"],
-            # The CLI and the reconciler may both try; the server keeps one run per case.
-            idempotency_key=f"complaint:{uid}",
-        )
-    except ObjectNotFound:
-        raise PrefectUnavailable(
-            f"deployment {COMPLAINT_DEPLOYMENT!r} is not registered: start `kefu worker`"
-        ) from None
-    except Exception as exc:  # httpx errors, server down
-        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+    run_id = start_case_run(COMPLAINT_DEPLOYMENT, {"number": number}, f"complaint {number}",
+                            f"complaint:{uid}", tags=["process:complaint"])
     with session_scope() as session:
         complaint = session.scalar(select(Complaint).where(Complaint.number == number))
-        complaint.flow_run_id = str(run.id)
-    return str(run.id)
+        complaint.flow_run_id = run_id
+    return run_id
 
 
 def start_complaint_runs(numbers: list[str], concurrency: int = 4) -> dict[str, str]:

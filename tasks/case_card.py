@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import ApprovalTask, CaseEvent, Clock, Escalation, Notification, ScoreEntry
+from models import Clock, Escalation, ScoreEntry
 from models.db import session_scope
 from notifications.render import local_time
 from policy.load import load_policy
-from tasks.approvals import task_view
+from tasks import case_records as records
 from tasks.complaint_case import get
 
 CLOCKS = ("register", "reply", "handling", "feedback")
@@ -18,17 +18,9 @@ CLOCKS = ("register", "reply", "handling", "feedback")
 def complaint_view(number: str) -> dict:
     with session_scope() as session:
         complaint = get(session, number)
-        clocks = session.scalars(select(Clock).where(Clock.case_number == number)
-                                 .order_by(Clock.round, Clock.id)).all()
+        clocks = records.rows(session, Clock, number)
         latest = {c.name: c for c in clocks}  # the current round's clock wins
-        approvals = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
-                                    .order_by(ApprovalTask.id)).all()
-        history = session.scalars(select(CaseEvent).where(CaseEvent.case_number == number)
-                                  .order_by(CaseEvent.id)).all()
-        messages = session.scalars(select(Notification).where(Notification.case_number == number)
-                                   .order_by(Notification.id)).all()
-        escalations = session.scalars(select(Escalation).where(Escalation.case_number == number)
-                                      .order_by(Escalation.id)).all()
+        escalations = records.rows(session, Escalation, number)
         points = session.scalar(select(func.coalesce(func.sum(ScoreEntry.points), 0))
                                 .where(ScoreEntry.case_number == number))
         customer = complaint.customer
@@ -45,24 +37,17 @@ def complaint_view(number: str) -> dict:
             "received_at": complaint.received_at.isoformat(),
             "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
             "flow_run_id": complaint.flow_run_id,
-            "due": {name: _iso(latest[name].due_at) if name in latest else None for name in CLOCKS},
+            "due": {name: records.iso(latest[name].due_at) if name in latest else None for name in CLOCKS},
             "clocks": [{"name": c.name, "round": c.round, "owner": c.owner_key,
-                        "due_at": _iso(c.due_at), "met_at": _iso(c.met_at),
+                        "due_at": records.iso(c.due_at), "met_at": records.iso(c.met_at),
                         "escalation_level": c.escalation_level} for c in clocks],
-            "approvals": [task_view(t) for t in approvals],
-            "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, **e.detail}
-                       for e in history],
-            "notifications": [{"id": n.id, "template": n.template, "recipient": n.recipient,
-                               "channel": n.channel, "status": n.status, "attempts": n.attempts,
-                               "title": n.title, "sent_at": _iso(n.sent_at)} for n in messages],
-            "escalations": [{"level": e.level, "notified": e.notified, "at": _iso(e.at)}
+            "approvals": records.approvals(session, number),
+            "events": records.story(session, number),
+            "notifications": records.messages(session, number),
+            "escalations": [{"level": e.level, "notified": e.notified, "at": records.iso(e.at)}
                             for e in escalations],
             "points": points,
         }
-
-
-def _iso(moment) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def case_card_markdown(number: str) -> str:

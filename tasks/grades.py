@@ -12,6 +12,8 @@ from models import ApprovalTask, Customer, CustomerYearFigures, GradeChange
 from models.db import session_scope
 from policy.schema import Policy
 from tasks.approvals import ApprovalError, decide
+from tasks.case_records import approvals as case_approvals
+from tasks.case_records import iso
 
 
 def find_customer(session, name: str) -> Customer:
@@ -36,19 +38,15 @@ def customer_view(name: str) -> dict:
             "name": customer.name, "phone": customer.phone, "email": customer.email,
             "territory": customer.territory, "grade": customer.grade,
             "grade_temporary": customer.grade_temporary,
-            "grade_review_due_at": _iso(customer.grade_review_due_at),
-            "registered_at": _iso(customer.registered_at),
+            "grade_review_due_at": iso(customer.grade_review_due_at),
+            "registered_at": iso(customer.registered_at),
             "figures": [{"year": f.year, "sales": f.sales, "growth": f.growth,
                          "overdue_payments": f.overdue_payments, "cooperation": f.cooperation,
                          "profit": f.profit} for f in figures],
-            "grade_history": [{"at": _iso(c.at), "from": c.from_grade, "to": c.to_grade,
+            "grade_history": [{"at": iso(c.at), "from": c.from_grade, "to": c.to_grade,
                                "temporary": c.temporary, "by": c.changed_by, "reason": c.reason,
                                "source": c.source, "case": c.case_number} for c in history],
         }
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def decide_tier_task(policy: Policy, task_id: int, actor: str, data: dict,
@@ -76,13 +74,10 @@ def decide_tier_task(policy: Policy, task_id: int, actor: str, data: dict,
 def start_run(deployment: str, parameters: dict, name: str, number: str) -> str:
     """Start a flow run of ``deployment`` for an assessment or tier case: one per case, keyed
     by its uid (numbers repeat in another database on the same Prefect server)."""
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import ObjectNotFound
-
-    from runtime.runs import PrefectUnavailable, wait_for_deployment
+    from runtime.runs import start_case_run, wait_for_deployment
 
     # A worker that is just starting registers its deployments in a few seconds; when Prefect
-    # is unreachable or the deployment never comes, run_deployment below says which.
+    # is unreachable or the deployment never comes, start_case_run below says which.
     with contextlib.suppress(Exception):
         wait_for_deployment(deployment, timeout=20)
     from models import TierAssessment, TierCase
@@ -90,14 +85,7 @@ def start_run(deployment: str, parameters: dict, name: str, number: str) -> str:
     with session_scope() as session:
         uid = (session.scalar(select(TierAssessment.uid).where(TierAssessment.number == number))
                or session.scalar(select(TierCase.uid).where(TierCase.number == number)))
-    try:
-        run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name,
-                             idempotency_key=f"{deployment}:{uid}")
-    except ObjectNotFound:
-        raise PrefectUnavailable(f"deployment {deployment!r} is not registered: start `kefu worker`") from None
-    except Exception as exc:
-        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
-    return str(run.id)
+    return start_case_run(deployment, parameters, name, f"{deployment}:{uid}")
 
 
 # --- Between meetings (000 D7 §5.1.2 D, §6.2 B/C, §7.3) ---------------------------------------
@@ -262,14 +250,10 @@ def open_due_reviews(policy: Policy) -> list[str]:
 
 
 def tier_case_view(number: str) -> dict:
-    from tasks.approvals import task_view
-
     with session_scope() as session:
         case = _case(session, number)
         customer = session.get(Customer, case.customer_id)
-        tasks = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
-                                .order_by(ApprovalTask.id)).all()
         return {"number": case.number, "kind": case.kind, "customer": customer.name,
                 "grade": customer.grade, "requested_by": case.requested_by, "reason": case.reason,
                 "detail": case.detail, "status": case.status, "flow_run_id": case.flow_run_id,
-                "approvals": [task_view(t) for t in tasks]}
+                "approvals": case_approvals(session, number)}

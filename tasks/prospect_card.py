@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import ApprovalTask, CaseEvent, Clock, Notification
+from models import Clock
 from models.db import session_scope
 from notifications.render import local_time
 from policy.load import load_policy
+from tasks import case_records as records
 from tasks import prospect_case as case
-from tasks.approvals import task_view
 from tasks.new_customer import review_dates
 
 REVIEW_CLOCKS = {case.TRACKING: "tracking", case.TRACKING_REMINDER: "tracking_reminder",
@@ -29,8 +29,7 @@ def prospect_view(number: str) -> dict:
     with session_scope() as session:
         prospect = case.get(session, number)
         case.settle_spends(session, prospect)
-        clocks = session.scalars(select(Clock).where(Clock.case_number == number)
-                                 .order_by(Clock.round, Clock.id)).all()
+        clocks = records.rows(session, Clock, number)
         latest = {c.name: c for c in clocks if c.name in REVIEW_CLOCKS}
         reviews = [_review(REVIEW_CLOCKS[name], clock) for name, clock in latest.items()]
         if prospect.approved_at and not any(c.name.startswith("approval:report") for c in clocks):
@@ -40,12 +39,6 @@ def prospect_view(number: str) -> dict:
                             "escalation_level": 0})
         reviews.sort(key=lambda r: r["due_at"])
         upcoming = [r for r in reviews if r["status"] in ("pending", "overdue", "scheduled")]
-        approvals = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
-                                    .order_by(ApprovalTask.id)).all()
-        history = session.scalars(select(CaseEvent).where(CaseEvent.case_number == number)
-                                  .order_by(CaseEvent.id)).all()
-        messages = session.scalars(select(Notification).where(Notification.case_number == number)
-                                   .order_by(Notification.id)).all()
         customer = None
         if prospect.customer_id:
             from models import Customer
@@ -77,12 +70,10 @@ def prospect_view(number: str) -> dict:
             "reviews": reviews,
             "tracking": [{"at": r.at.isoformat(), "note": r.note, "progress": r.progress}
                          for r in prospect.tracking],
-            "approvals": [task_view(t) for t in approvals],
+            "approvals": records.approvals(session, number),
             "customer": customer,
-            "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, **e.detail}
-                       for e in history],
-            "notifications": [{"template": n.template, "recipient": n.recipient,
-                               "status": n.status, "title": n.title} for n in messages],
+            "events": records.story(session, number),
+            "notifications": records.messages(session, number),
         }
 
 

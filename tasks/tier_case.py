@@ -18,6 +18,7 @@ from models.db import data_dir, session_scope
 from policy.schema import Policy
 from tasks import events
 from tasks.approvals import ApprovalError, ApprovalRequest, request_approval
+from tasks.case_records import approvals as case_approvals
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
@@ -284,12 +285,8 @@ def write_workbook(policy: Policy, assessment: TierAssessment, meeting: Approval
 
 
 def assessment_view(number: str) -> dict:
-    from tasks.approvals import task_view
-
     with session_scope() as session:
         assessment = get(session, number)
-        tasks = session.scalars(select(ApprovalTask).where(ApprovalTask.case_number == number)
-                                .order_by(ApprovalTask.id)).all()
         return {
             "number": assessment.number, "year": assessment.year,
             "figures_year": assessment.figures_year, "method": assessment.method,
@@ -297,7 +294,7 @@ def assessment_view(number: str) -> dict:
             "started_at": assessment.started_at.isoformat(),
             "published_at": assessment.published_at.isoformat() if assessment.published_at else None,
             "result_file": assessment.result_file, "flow_run_id": assessment.flow_run_id,
-            "approvals": [task_view(t) for t in tasks],
+            "approvals": case_approvals(session, number),
             "proposals": assessment.proposals, "results": assessment.results,
         }
 

@@ -1,0 +1,39 @@
+"""The records every case keeps — its clocks, approval tasks, story and messages — read one
+way for every process's ``show`` view and dashboard card."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import ApprovalTask, CaseEvent, Clock, Notification
+
+
+def rows(session: Session, model, number: str) -> list:
+    """Every row of ``model`` (a table with ``case_number``) for the case, oldest first;
+    clocks by round, then as created."""
+    order = (model.round, model.id) if model is Clock else (model.id,)
+    return list(session.scalars(select(model).where(model.case_number == number).order_by(*order)))
+
+
+def approvals(session: Session, number: str) -> list[dict]:
+    from tasks.approvals import task_view  # tasks.approvals builds on the case modules
+
+    return [task_view(task) for task in rows(session, ApprovalTask, number)]
+
+
+def story(session: Session, number: str) -> list[dict]:
+    """The case's history (CaseEvent), as the cards and ``--json`` show it."""
+    return [{"at": iso(e.at), "kind": e.kind, "actor": e.actor, **e.detail}
+            for e in rows(session, CaseEvent, number)]
+
+
+def messages(session: Session, number: str) -> list[dict]:
+    """The case's outbox rows: who was told what, how, and whether it went out."""
+    return [{"id": n.id, "template": n.template, "recipient": n.recipient, "channel": n.channel,
+             "status": n.status, "attempts": n.attempts, "title": n.title,
+             "sent_at": iso(n.sent_at)} for n in rows(session, Notification, number)]
+
+
+def iso(moment) -> str | None:
+    return None if moment is None else moment.isoformat()
