@@ -8,6 +8,8 @@ hand over (registration within 5 working days) / suspend / terminate.
 
 from __future__ import annotations
 
+from functools import partial
+
 from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 
@@ -77,7 +79,6 @@ def close_project(number: str, outcome: str) -> str:
 async def publish(number: str) -> None:
     """The project card, with its coming reviews, and the overview of every project and its
     next review, on the dashboard."""
-    send_notifications(number)
     await acreate_markdown_artifact(key=f"prospect-{number.lower()}",
                                     markdown=prospect_card_markdown(number),
                                     description=f"新客戶開發 {number}")
@@ -86,8 +87,16 @@ async def publish(number: str) -> None:
 
 
 async def wait_for(number: str, task_id: int) -> None:
+    """Tell the people asked, then wait for their decision; the cards are published only
+    when the run really parks (as the complaint flow waits)."""
+    send_notifications(number)
+    await await_decision(task_id, show=partial(publish, number))
+
+
+async def finish(number: str) -> None:
+    """The last messages and the final cards of a project that has ended."""
+    send_notifications(number)
     await publish(number)
-    await await_decision(task_id)
 
 
 async def approval_chain(number: str, chain: str, round: int) -> str:
@@ -140,7 +149,7 @@ async def new_customer_flow(number: str) -> str:
     """One development project from application to hand-over or closing (000 D8 §3–§5)."""
     with one_api_client():
         if not await approve_project(number):
-            await publish(number)
+            await finish(number)
             return "rejected"
         special_study = start_reviews(number)
         await approve_budget(number)
@@ -151,7 +160,7 @@ async def new_customer_flow(number: str) -> str:
         if outcome == "hand_over":
             await wait_for(number, ask_registration(number))
         status = close_project(number, outcome)
-        await publish(number)
+        await finish(number)
         return status
 
 
