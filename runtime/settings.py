@@ -20,6 +20,9 @@ def configure() -> None:
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": os.environ.get("KEFU_PREFECT_API_URL", DEFAULT_API),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # Prefect's client telemetry: no usage notice in a kefu user's terminal and nothing
+        # sent to Prefect about the company's machines, even against a server that allows it.
+        "DO_NOT_TRACK": "1",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
         # A resumed case is picked up within a second instead of ten.
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
