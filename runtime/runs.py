@@ -187,14 +187,47 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
             return "waiting on another step"
         try:
             result = await _resume(client, run_id, run_input)
+            if _refusal(result) == FORM_MISSING and await _restore_form(run_id, state):
+                result = await _resume(client, run_id, run_input)
         except NotPausedError:
             return "running"
         if result.status.value != "ACCEPT":
-            reason = getattr(result.details, "reason", None) or result.status.value
+            reason = _refusal(result)
             if "not paused" in reason:  # another waker got there first, or it is still suspending
                 return "running"
             return f"refused by Prefect: {reason}"  # e.g. the input does not match the form
         return "resumed"
+
+
+# Prefect marks a run Suspended first and stores its input form (the schema the resume is
+# checked against) in a second request. When that request is lost — the server's SQLite held
+# it past the client's 60 s, or the run's process died in between — the run stays Suspended
+# with no form, and Prefect refuses every resume with this reason: the case would never go on.
+FORM_MISSING = "Run input schema not found."
+
+
+def _refusal(result) -> str:
+    return getattr(result.details, "reason", None) or result.status.value
+
+
+async def _restore_form(run_id: UUID, state) -> bool:
+    """Store the decision form the suspended run would have stored — the same
+    ``DecisionInput`` schema under the keys its Suspended state names — so the resume that was
+    refused can go through. False when the state names no keys (not a kefu wait)."""
+    import httpx
+
+    from flows.await_decision import DecisionInput  # the flow module imports this one
+
+    keyset = state.state_details.run_input_keyset
+    if not keyset or "schema" not in keyset:
+        return False
+    try:
+        await DecisionInput.asave(keyset, flow_run_id=run_id)
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code != 409:  # 409: it arrived after all, in the meantime
+            raise
+    log.warning("flow run %s: Prefect had lost its decision form; restored it", run_id)
+    return True
 
 
 async def _resume(client, run_id: UUID, run_input: dict, patience: float = 2.0):

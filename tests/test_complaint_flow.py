@@ -58,6 +58,30 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     _assert_dashboard_tells_the_story(kefu, number, view)
 
 
+def test_a_run_whose_decision_form_prefect_lost_goes_on_once_decided(kefu):
+    """Prefect marks a run Suspended, then stores its decision form in a second request. When
+    that request is lost (seen in CI: the server's SQLite held it past the client's 60 s), the
+    run stays Suspended with no form and Prefect refuses every resume ("Run input schema not
+    found."): the case would wait forever. Lose the form on purpose; the decision must still
+    wake the run, once."""
+    number = _file(kefu, "酒的口感不對，有異味", "lost-form@customer.example")
+    handling = kefu.pending(number, "handling")
+    run_id = kefu.show(number)["flow_run_id"]
+    _wait_suspended(kefu, run_id)
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    keyset = httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["state_details"][
+        "run_input_keyset"]
+    assert httpx.delete(f"{api}/flow_runs/{run_id}/input/{keyset['schema']}").status_code == 204
+
+    decided = kefu.run("approvals", "decide", str(handling["id"]), "--as", "chen.qe",
+                       "--decision", "approve", "--comment", "更換批次")
+    assert "flow run: resumed" in decided.stdout, decided.stdout + decided.stderr
+    assert kefu.pending(number, "customer_feedback")["assignee"] == "wu.ops"
+    view = kefu.show(number)
+    assert [e["kind"] for e in view["events"]].count("handled") == 1
+    assert len([a for a in view["approvals"] if a["step"] == "handling"]) == 1
+
+
 def _wait_suspended(kefu, run_id: str) -> None:
     api = kefu.env["KEFU_PREFECT_API_URL"]
     wait_for(lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state_type"] == "PAUSED",
