@@ -226,6 +226,7 @@ async def _restore_form(run_id: UUID, state) -> bool:
     except httpx.HTTPStatusError as exc:
         if exc.response.status_code != 409:  # 409: it arrived after all, in the meantime
             raise
+        return True
     log.warning("flow run %s: Prefect had lost its decision form; restored it", run_id)
     return True
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApprovalTask, CaseEvent, Clock, Notification
+from tasks.approvals import task_view
 
 
 def rows(session: Session, model, number: str) -> list:
@@ -17,8 +18,6 @@ def rows(session: Session, model, number: str) -> list:
 
 
 def approvals(session: Session, number: str) -> list[dict]:
-    from tasks.approvals import task_view  # tasks.approvals builds on the case modules
-
     return [task_view(task) for task in rows(session, ApprovalTask, number)]
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
-import sys
-from pathlib import Path
+
+from conftest import KEFU, ROOT
 
 from runtime.ports import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTICE = "Prefect collects anonymous usage data"
 CI_MARKERS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILDKITE", "CI_NAME")
 
@@ -18,7 +17,7 @@ CI_MARKERS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILDKITE", "
 def in_terminal(args: list[str], env: dict) -> str:
     """Run ``kefu ARGS`` with a pseudo-terminal as stdin, stdout and stderr; its output."""
     leader, follower = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env,
+    process = subprocess.Popen([*KEFU, *args], cwd=ROOT, env=env,
                                stdin=follower, stdout=follower, stderr=follower)
     os.close(follower)
     output = b""
@@ -52,7 +51,7 @@ def test_filing_in_a_terminal_shows_no_prefect_telemetry_notice_unless_asked(tmp
                    "KEFU_DATABASE_URL": f"sqlite:///{folder / 'kefu.db'}",
                    # No server answers there: the complaint is filed, its run starts later.
                    "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-        subprocess.run([sys.executable, "-m", "cli.main", "init"], cwd=ROOT, env=run_env,
+        subprocess.run([*KEFU, "init"], cwd=ROOT, env=run_env,
                        check=True, capture_output=True)
         outputs[label] = in_terminal(filing, run_env)
     assert "TS-" in outputs["default"] and "Prefect is back" in outputs["default"]
