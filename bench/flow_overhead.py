@@ -52,8 +52,8 @@ def _complaint_once(policy, number_hint: int) -> tuple[float, int, float, float]
     from tasks.approvals import decide
     from tasks.intake import file_complaint, parse_complaint
 
-    data = parse_complaint(policy, channel="phone", customer=f"基準{number_hint}",
-                           phone="13800000000", content="酒的口感不對", email="b@bench.example")
+    data = parse_complaint(policy, channel="phone", customer=f"基准{number_hint}",
+                           phone="13800000000", content="酒的口感不对", email="b@bench.example")
     complaint = file_complaint(policy, data)
     run_id = start_complaint_run(complaint.number)
     seen: set[int] = set()

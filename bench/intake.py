@@ -25,7 +25,7 @@ KEFU = [sys.executable, "-m", "cli.main"]
 
 def _complaint(i: int) -> dict:
     return {"channel": "phone", "customer": f"批量{i}", "phone": "13800000000",
-            "content": "酒的口感不對", "email": f"i{i}@bench.example"}
+            "content": "酒的口感不对", "email": f"i{i}@bench.example"}
 
 
 def measure(folder: Path, single: int = 5, batch: int = 300) -> dict:

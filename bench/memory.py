@@ -81,7 +81,7 @@ def _waiting_case(policy, i: int) -> tuple[str, int]:
     from tasks.intake import file_complaint, parse_complaint
 
     data = parse_complaint(policy, channel="phone", customer=f"等待{i}", phone="13800000000",
-                           content="酒的口感不對", email="m@bench.example")
+                           content="酒的口感不对", email="m@bench.example")
     complaint = file_complaint(policy, data)
     number = complaint.number
     case.classify_complaint(policy, number)

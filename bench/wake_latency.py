@@ -72,8 +72,8 @@ def measure(cases: int = 20) -> dict:
     policy = load_policy()
     waiting = []
     for i in range(cases):
-        data = parse_complaint(policy, channel="phone", customer=f"喚醒{i}", phone="13800000000",
-                               content="酒的口感不對", email="w@bench.example")
+        data = parse_complaint(policy, channel="phone", customer=f"唤醒{i}", phone="13800000000",
+                               content="酒的口感不对", email="w@bench.example")
         number = file_complaint(policy, data).number
         waiting.append((number, start_complaint_run(number)))
     # Every run parked first: a decision then measures waking one run, not queueing behind

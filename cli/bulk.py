@@ -2,7 +2,7 @@
 
 One ``kefu complaint file`` per complaint spends most of its time starting Python and
 importing Prefect (about 2 s on a busy 2-core machine); a call centre's batch, or a bench,
-files hundreds through one process. Each line of the file is one 客戶投訴表 as a JSON object
+files hundreds through one process. Each line of the file is one 客户投诉表 as a JSON object
 with the options of ``kefu complaint file`` (channel, customer, phone, content, address,
 email, shipped_on, important). Every line is checked first: one bad line is a one-line error
 naming its line and field (exit 2), and nothing is filed.

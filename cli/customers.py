@@ -1,5 +1,5 @@
 """``kefu customers`` and ``kefu tiers``: customers' figures and grades, and the yearly
-客戶等級評定 (000 D7)."""
+客户等级评定 (000 D7)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from policy.load import load_policy
 
 customers_app = typer.Typer(help="Customers: import yearly figures, grades and their history.",
                             no_args_is_help=True)
-tiers_app = typer.Typer(help="The yearly tier assessment (客戶等級評定).", no_args_is_help=True)
+tiers_app = typer.Typer(help="The yearly tier assessment (客户等级评定).", no_args_is_help=True)
 PROGRESS_FROM = 200  # rows: a file this long shows a progress bar
 
 
@@ -119,7 +119,7 @@ def tiers_decide(
     decision: Annotated[str, typer.Option(help="approve or reject (applications, reviews)")] = "approve",
     grade: Annotated[str | None, typer.Option(help="The grade a temporary-grade review fixes")] = None,
 ) -> None:
-    """Hand in a pre-grade (section chief), the meeting's decision (促銷科), or a decision on an
+    """Hand in a pre-grade (section chief), the meeting's decision (促销科), or a decision on an
     A application, an order exception or a temporary-grade review; the flow continues."""
     from tasks.grades import decide_tier_task
 
@@ -160,7 +160,7 @@ def customers_apply_a(
     by: Annotated[str, typer.Option("--as", help="Who applies (a person key)")],
     reason: Annotated[str, typer.Option(help="Why this customer should be grade A")],
 ) -> None:
-    """Apply for grade A between meetings: section chief → 銷售部長 → GM (000 D7 §6.2 B)."""
+    """Apply for grade A between meetings: section chief → 销售部长 → GM (000 D7 §6.2 B)."""
     from tasks.grades import open_tier_case
 
     _start_case(open_tier_case(load_policy(), "a_application", name, by, reason))
@@ -175,7 +175,7 @@ def customers_order_exception(
     reason: Annotated[str, typer.Option(help="Why")],
     order: Annotated[str | None, typer.Option(help="The order's reference")] = None,
 ) -> None:
-    """Refuse an A customer's order, or put a B/C order first: needs 銷售部長 or higher (§6.2 C)."""
+    """Refuse an A customer's order, or put a B/C order first: needs 销售部长 or higher (§6.2 C)."""
     from tasks.grades import open_tier_case
 
     _start_case(open_tier_case(load_policy(), "order_exception", name, by, reason,

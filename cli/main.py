@@ -19,10 +19,10 @@ from tasks.deadlines import ClockError
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_show_locals=False)
-complaint_app = typer.Typer(help="File, show and list complaints (客戶投訴).", no_args_is_help=True)
+complaint_app = typer.Typer(help="File, show and list complaints (客户投诉).", no_args_is_help=True)
 approvals_app = typer.Typer(help="Pending decisions and deciding them.", no_args_is_help=True)
 escalations_app = typer.Typer(help="The escalation sweep.", no_args_is_help=True)
-archive_app = typer.Typer(help="The archive (資料保存一年).", no_args_is_help=True)
+archive_app = typer.Typer(help="The archive (资料保存一年).", no_args_is_help=True)
 server_app = typer.Typer(help="The local Prefect server.", no_args_is_help=True)
 notifications_app = typer.Typer(help="The notification outbox.", no_args_is_help=True)
 app.add_typer(complaint_app, name="complaint")
@@ -104,7 +104,7 @@ def complaint_file(
     important: Annotated[bool, typer.Option(help="Keep the record long-term")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """File a complaint (客戶投訴表); prints its number and starts its flow run."""
+    """File a complaint (客户投诉表); prints its number and starts its flow run."""
     from zoneinfo import ZoneInfo
 
     from tasks.deadlines import now

@@ -1,4 +1,4 @@
-"""``kefu prospect``: new-customer development projects (新客戶開發, 000 D8)."""
+"""``kefu prospect``: new-customer development projects (新客户开发, 000 D8)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from policy.load import load_policy
 
-prospect_app = typer.Typer(help="New-customer development projects (新客戶開發).",
+prospect_app = typer.Typer(help="New-customer development projects (新客户开发).",
                            no_args_is_help=True)
 JSON = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
@@ -47,7 +47,7 @@ def prospect_apply(
     owner: Annotated[str, typer.Option(help="The salesperson who develops it (a person key)")],
     as_json: JSON = False,
 ) -> None:
-    """File a 新客戶開發立項申請書; prints its number and starts its flow run."""
+    """File a 新客户开发立项申请书; prints its number and starts its flow run."""
     from tasks.prospect_case import apply_prospect
 
     prospect = apply_prospect(load_policy(), name=name, product_line=product_line,
@@ -91,7 +91,7 @@ def prospect_list(as_json: JSON = False) -> None:
 
 def prospect_track(
     number: str,
-    note: Annotated[str, typer.Option(help="What happened (跟蹤記錄)")],
+    note: Annotated[str, typer.Option(help="What happened (跟踪记录)")],
     progress: Annotated[bool, typer.Option("--progress", help="Marks real progress")] = False,
     as_json: JSON = False,
 ) -> None:
@@ -109,7 +109,7 @@ def prospect_budget(
     number: str,
     amount: Annotated[str, typer.Option(help="The preliminary budget, 元 (≤ 30,000)")],
 ) -> None:
-    """Submit the 費用預算表 (within 7 days of approval); it goes to the audit chain."""
+    """Submit the 费用预算表 (within 7 days of approval); it goes to the audit chain."""
     from tasks.prospect_case import submit_budget
 
     task_id = submit_budget(load_policy(), number, amount)
@@ -142,7 +142,7 @@ def prospect_register(
     email: Annotated[str | None, typer.Option(help="The customer's e-mail")] = None,
     address: Annotated[str | None, typer.Option(help="The customer's address")] = None,
 ) -> None:
-    """Fill in the won customer's 客戶基本信息表 (within 5 working days, 000 D9)."""
+    """Fill in the won customer's 客户基本信息表 (within 5 working days, 000 D9)."""
     from tasks.prospect_case import register_customer
 
     task_id = register_customer(load_policy(), number, phone=phone, territory=territory,

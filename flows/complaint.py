@@ -1,7 +1,7 @@
-"""酒廠客戶投訴管理制度 (000 D2) as a flow: one run per complaint.
+"""酒厂客户投诉管理制度 (000 D2) as a flow: one run per complaint.
 
-register → classify (or 營銷辦管理部 classifies by hand) → route to the responsible
-department → reply to the customer → handling decision(s) → 客戶處理反饋單 → the customer's
+register → classify (or 营销办管理部 classifies by hand) → route to the responsible
+department → reply to the customer → handling decision(s) → 客户处理反馈单 → the customer's
 opinion (not satisfied: handle again) → archive.
 """
 
@@ -87,7 +87,7 @@ async def publish(number: str) -> None:
     """The case card on the dashboard: when the run parks for a person, and at the end."""
     await acreate_markdown_artifact(
         key=f"complaint-{number.lower()}", markdown=case_card(number),
-        description=f"投訴 {number}",
+        description=f"投诉 {number}",
     )
 
 

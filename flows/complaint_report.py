@@ -16,6 +16,6 @@ async def complaint_report(period: str = "weekly") -> dict:
     await acreate_table_artifact(
         key=f"complaint-report-{period}",
         table=[{"section": s, "key": k, "value": v} for s, k, v in report_rows(report)],
-        description=f"投訴統計 {report['from'][:10]} – {report['to'][:10]}",
+        description=f"投诉统计 {report['from'][:10]} – {report['to'][:10]}",
     )
     return report

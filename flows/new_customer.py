@@ -1,6 +1,6 @@
-"""銷售部門新客戶開發管理辦法 (000 D8) as a flow: one run per development project.
+"""销售部门新客户开发管理办法 (000 D8) as a flow: one run per development project.
 
-qualify (or the leader overrides) → 立項申請書: group → deputy → leader → 費用預算表 within
+qualify (or the leader overrides) → 立项申请书: group → deputy → leader → 费用预算表 within
 7 days: deputy → finance → leader → reviews (tracking every 30 days and the 90-day attention
 check run on the shared sweep) → the 180-day special study → the year report chain →
 hand over (registration within 5 working days) / suspend / terminate.
@@ -81,9 +81,9 @@ async def publish(number: str) -> None:
     next review, on the dashboard."""
     await acreate_markdown_artifact(key=f"prospect-{number.lower()}",
                                     markdown=prospect_card_markdown(number),
-                                    description=f"新客戶開發 {number}")
+                                    description=f"新客户开发 {number}")
     await acreate_table_artifact(key="new-customer-projects", table=projects_table(),
-                                 description="新客戶開發: every project and its next review")
+                                 description="新客户开发: every project and its next review")
 
 
 async def wait_for(number: str, task_id: int) -> None:

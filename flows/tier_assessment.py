@@ -1,7 +1,7 @@
-"""客戶等級評定 (000 D7 §5.1) as a flow: one run per year, scheduled in prefect.yaml.
+"""客户等级评定 (000 D7 §5.1) as a flow: one run per year, scheduled in prefect.yaml.
 
 open the assessment with proposed grades → each section chief pre-grades their territory
-(in parallel, with a due date and escalation) → 促銷科 convenes the department heads'
+(in parallel, with a due date and escalation) → 促销科 convenes the department heads'
 meeting with the whole table → the meeting's decision fixes the grades → publish: the
 grade history, an Excel table, an artifact, mail to sales.
 """
@@ -49,10 +49,10 @@ async def show_table(number: str, results: dict | None = None) -> None:
     """The assessment's table on the dashboard; the final grades as a table artifact."""
     key = f"tier-assessment-{number.lower()}"
     await acreate_markdown_artifact(key=key, markdown=case.table_markdown(number),
-                                    description=f"客戶等級評定 {number}")
+                                    description=f"客户等级评定 {number}")
     if results:
         await acreate_table_artifact(
-            key=f"{key}-results", description=f"客戶等級評定結果 {number}",
+            key=f"{key}-results", description=f"客户等级评定结果 {number}",
             table=[{"customer": name, **{k: r[k] for k in ("previous", "proposed", "grade",
                                                           "source", "by", "reason")}}
                    for name, r in sorted(results.items())])
@@ -60,7 +60,7 @@ async def show_table(number: str, results: dict | None = None) -> None:
 
 @flow(name="tier-assessment", flow_run_name=run_name, persist_result=False)
 async def tier_assessment(year: int | None = None) -> str:
-    """The yearly 客戶等級評定 (000 D7 §5.1.1: every March, 25–30)."""
+    """The yearly 客户等级评定 (000 D7 §5.1.1: every March, 25–30)."""
     with one_api_client():
         number = open_assessment(year)
         pregrades = ask_pregrades(number)
@@ -92,8 +92,8 @@ def apply_case_step(number: str, task_id: int, last: bool) -> str:
 
 @flow(name="tier-case", flow_run_name="tier case {number}", persist_result=False)
 async def tier_case(number: str) -> str:
-    """One A application (section chief → 銷售部長 → GM, 000 D7 §6.2 B), order exception
-    (銷售部長 or higher, §6.2 C) or temporary-grade review (§5.1.2 D): each person of the
+    """One A application (section chief → 销售部长 → GM, 000 D7 §6.2 B), order exception
+    (销售部长 or higher, §6.2 C) or temporary-grade review (§5.1.2 D): each person of the
     chain decides in turn; a rejection ends it."""
     with one_api_client():
         with session_scope() as session:

@@ -1,4 +1,4 @@
-"""Complaints (客戶投訴表) and the points they cost (客戶投訴考核)."""
+"""Complaints (客户投诉表) and the points they cost (客户投诉考核)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from models.customer import Customer
 
 class ComplaintStatus(enum.StrEnum):
     RECEIVED = "received"    # filed, not yet classified
-    TRIAGE = "triage"        # no category matched: 營銷辦管理部 classifies by hand
+    TRIAGE = "triage"        # no category matched: 营销办管理部 classifies by hand
     HANDLING = "handling"    # with the responsible department
-    FEEDBACK = "feedback"    # 客戶處理反饋單 sent, waiting for the customer's opinion
+    FEEDBACK = "feedback"    # 客户处理反馈单 sent, waiting for the customer's opinion
     ARCHIVED = "archived"
 
 
@@ -60,7 +60,7 @@ class Complaint(Base):
 
 
 class ScoreEntry(Base):
-    """000 D2 §7: 投訴一次扣一分, against the responsible department and person."""
+    """000 D2 §7: 投诉一次扣一分, against the responsible department and person."""
 
     __tablename__ = "score_entries"
     __table_args__ = (UniqueConstraint("case_number", "reason"),)

@@ -1,4 +1,4 @@
-"""Customers (客戶基本信息表)."""
+"""Customers (客户基本信息表)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(256))
     grade: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime]
-    # 000 D9: registered in the 客戶基本信息表 (within 5 working days of becoming a customer).
+    # 000 D9: registered in the 客户基本信息表 (within 5 working days of becoming a customer).
     registered_at: Mapped[datetime | None]
     # 000 D7: the sales territory whose section chief pre-grades this customer.
     territory: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""New-customer development projects (新客戶開發立項申請書), their tracking records and spends
+"""New-customer development projects (新客户开发立项申请书), their tracking records and spends
 (000 D8)."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ MONEY = Numeric(16, 2)
 
 
 class ProspectStatus(enum.StrEnum):
-    APPLIED = "applied"            # 立項申請書 in the approval chain
+    APPLIED = "applied"            # 立项申请书 in the approval chain
     REJECTED = "rejected"
-    BUDGET_DUE = "budget_due"      # approved; 費用預算表 due within 7 days
+    BUDGET_DUE = "budget_due"      # approved; 费用预算表 due within 7 days
     BUDGET_REVIEW = "budget_review"
     DEVELOPING = "developing"      # tracking records and reviews run
-    REGISTERING = "registering"    # won: 客戶基本信息表 due within 5 working days
+    REGISTERING = "registering"    # won: 客户基本信息表 due within 5 working days
     WON = "won"                    # registered and handed over to the sales company
     SUSPENDED = "suspended"
     TERMINATED = "terminated"
@@ -47,7 +47,7 @@ class Prospect(Base):
     qualified: Mapped[bool] = mapped_column(Boolean)
     qualification_reason: Mapped[str | None] = mapped_column(Text)
     applied_at: Mapped[datetime]
-    # 立項: the leader's approval; every review is counted from it.
+    # 立项: the leader's approval; every review is counted from it.
     approved_at: Mapped[datetime | None]
     budget_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     budget_approved_at: Mapped[datetime | None]
@@ -62,7 +62,7 @@ class Prospect(Base):
 
 
 class TrackingRecord(Base):
-    """000 D8 §4.1: a tracking record (跟蹤記錄), at least every 30 days."""
+    """000 D8 §4.1: a tracking record (跟踪记录), at least every 30 days."""
 
     __tablename__ = "prospect_tracking_records"
 
@@ -83,7 +83,7 @@ class SpendStatus(enum.StrEnum):
 
 
 class Spend(Base):
-    """An actual development expense (開發費用), counted against the approved budget."""
+    """An actual development expense (开发费用), counted against the approved budget."""
 
     __tablename__ = "prospect_spends"
 

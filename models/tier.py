@@ -1,4 +1,4 @@
-"""Tier assessment (客戶等級評定, 000 D7): yearly figures, grade history, the assessments."""
+"""Tier assessment (客户等级评定, 000 D7): yearly figures, grade history, the assessments."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from models.base import Base
 
 
 class CustomerYearFigures(Base):
-    """One customer's figures for one year, as imported (the 客戶質量等級評估表's inputs)."""
+    """One customer's figures for one year, as imported (the 客户质量等级评估表's inputs)."""
 
     __tablename__ = "customer_year_figures"
     __table_args__ = (UniqueConstraint("customer_id", "year"),)
@@ -20,11 +20,11 @@ class CustomerYearFigures(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     year: Mapped[int]
-    sales: Mapped[float] = mapped_column(Float)            # 萬元
+    sales: Mapped[float] = mapped_column(Float)            # 万元
     growth: Mapped[float] = mapped_column(Float)           # % over the year before
-    overdue_payments: Mapped[int]                          # 貨款回收: payments received late
-    cooperation: Mapped[float] = mapped_column(Float)      # 合作狀況, 0–100
-    profit: Mapped[float | None] = mapped_column(Float)    # 萬元, optional
+    overdue_payments: Mapped[int]                          # 货款回收: payments received late
+    cooperation: Mapped[float] = mapped_column(Float)      # 合作状况, 0–100
+    profit: Mapped[float | None] = mapped_column(Float)    # 万元, optional
     imported_at: Mapped[datetime]
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LOCALES = ("zh-CN", "en")
+LOCALES = ("zh-CN", "zh-TW", "en")
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),

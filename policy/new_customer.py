@@ -1,5 +1,5 @@
-"""Schema of the ``new_customer:`` policy section: 銷售部門新客戶開發管理辦法 (000 D8) and the
-registration rule of 客戶管理制度 (000 D9)."""
+"""Schema of the ``new_customer:`` policy section: 销售部门新客户开发管理办法 (000 D8) and the
+registration rule of 客户管理制度 (000 D9)."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ class ChainStep(_Strict):
 
 
 class BudgetRules(_Strict):
-    due: Duration                       # 000 D8 §5.1: 7日內編制費用預算表
-    preliminary_max: Decimal            # 000 D8 §5.1: 前期開發費用總額不得高于3萬元
-    overrun_tolerance_percent: Decimal  # 000 D8 §5.1: 不得超預算5%
-    audit: list[ChainStep]              # 000 D8 §5.2: 副組長、財務部審核後組長批准
+    due: Duration                       # 000 D8 §5.1: 7日内编制费用预算表
+    preliminary_max: Decimal            # 000 D8 §5.1: 前期开发费用总额不得高于3万元
+    overrun_tolerance_percent: Decimal  # 000 D8 §5.1: 不得超预算5%
+    audit: list[ChainStep]              # 000 D8 §5.2: 副组长、财务部审核后组长批准
     overrun_approver: str               # who approves a spend beyond the tolerance
     overrun_due: Duration               # policy silent: time to decide such a spend
 
@@ -37,12 +37,12 @@ class BudgetRules(_Strict):
 
 
 class ReviewOffsets(_Strict):
-    """Days after the project's approval (立項) at which each review falls (000 D8 §4)."""
+    """Days after the project's approval (立项) at which each review falls (000 D8 §4)."""
 
-    tracking: int = Field(gt=0)    # §4.1: 至少30天做好跟蹤記錄
-    attention: int = Field(gt=0)   # §4.2: 三個月內沒有明顯進展 → 特別關注
-    decision: int = Field(gt=0)    # §4.2: 六個月內沒有實質性突破 → 專題研究
-    report: int = Field(gt=0)      # §4.2: 一年內達不到標準 → 書面報告
+    tracking: int = Field(gt=0)    # §4.1: 至少30天做好跟踪记录
+    attention: int = Field(gt=0)   # §4.2: 三个月内没有明显进展 → 特别关注
+    decision: int = Field(gt=0)    # §4.2: 六个月内没有实质性突破 → 专题研究
+    report: int = Field(gt=0)      # §4.2: 一年内达不到标准 → 书面报告
     tracking_reminder_before: int = Field(ge=0)  # policy silent
 
     @model_validator(mode="after")
@@ -69,12 +69,12 @@ class NewCustomerPolicy(_Strict):
     application: list[ChainStep]
     budget: BudgetRules
     reviews: ReviewOffsets
-    decision_step: ChainStep         # day 180: 專題研究, continue / suspend / terminate / hand over
+    decision_step: ChainStep         # day 180: 专题研究, continue / suspend / terminate / hand over
     report_chain: list[ChainStep]    # day 365: written report → group → deputy → leader
     outcomes: list[str] = ["continue", "suspend", "terminate", "hand_over"]
-    registration_due: Duration       # 000 D9 §1.4: 5個工作日內備案
-    temporary_tier_review_months: int = Field(gt=0)  # 000 D7: 6個月後重新評定
-    reward_chain: list[ChainStep]    # 000 D8 §6: 評審組 → 財務部 → 董事長
+    registration_due: Duration       # 000 D9 §1.4: 5个工作日内备案
+    temporary_tier_review_months: int = Field(gt=0)  # 000 D7: 6个月后重新评定
+    reward_chain: list[ChainStep]    # 000 D8 §6: 评审组 → 财务部 → 董事长
     ladders: Ladders
 
     _d = field_validator("registration_due", mode="before")(_duration)

@@ -19,13 +19,12 @@ DurationUnit = Literal["minutes", "hours", "days", "working_days"]
 
 _DURATION = re.compile(
     r"^\s*(?P<amount>\d+)\s*(?P<unit>m|min|minutes?|h|hours?|d|days?|w|weeks?|"
-    r"wd|working[ _]days?|工作日|天|小時|小时)\s*$",
+    r"wd|working[ _]days?|个?工作日|天|个?小时)\s*$",
     re.IGNORECASE,
 )
 _UNIT_ALIASES: dict[str, tuple[DurationUnit, int]] = {
     "m": ("minutes", 1), "min": ("minutes", 1), "minute": ("minutes", 1), "minutes": ("minutes", 1),
-    "h": ("hours", 1), "hour": ("hours", 1), "hours": ("hours", 1), "小時": ("hours", 1),
-    "小时": ("hours", 1),
+    "h": ("hours", 1), "hour": ("hours", 1), "hours": ("hours", 1), "小时": ("hours", 1),
     "d": ("days", 1), "day": ("days", 1), "days": ("days", 1), "天": ("days", 1),
     "w": ("days", 7), "week": ("days", 7), "weeks": ("days", 7),
     "wd": ("working_days", 1), "working day": ("working_days", 1),
@@ -44,12 +43,14 @@ class Duration:
     def parse(cls, text: str | int) -> Duration:
         if isinstance(text, int):
             return cls(text, "hours")
-        match = _DURATION.match(str(text))
+        from tasks.text import simplified  # 3 個工作日 written in Traditional reads the same
+
+        match = _DURATION.match(simplified(str(text)))
         if not match:
             raise ValueError(
                 f"{text!r} is not a duration; write e.g. '24h', '3 working days', '7 days', '1 week'"
             )
-        unit, factor = _UNIT_ALIASES[re.sub(r"[ _]+", " ", match["unit"].lower())]
+        unit, factor = _UNIT_ALIASES[re.sub(r"[ _]+", " ", match["unit"].lower()).lstrip("个")]
         return cls(int(match["amount"]) * factor, unit)
 
     def __str__(self) -> str:
@@ -99,7 +100,7 @@ class Person(_Strict):
     territories: list[str] = []
     email: str | None = None
     apprise: list[str] = Field(default=[], description="extra Apprise URLs: dingtalk://, wecombot://…")
-    locale: Literal["zh-CN", "en"] | None = None
+    locale: Literal["zh-CN", "zh-TW", "en"] | None = None
 
 
 class Organisation(_Strict):
@@ -169,8 +170,8 @@ class ReturnRule(_Strict):
     """000 D2 §3.2: mould within N days of leaving the warehouse → unconditional return."""
 
     category: str = "return"
-    mould_keywords: list[str] = ["發霉", "发霉", "霉", "mould", "mold"]
-    storage_damage_keywords: list[str] = ["倉儲", "仓储", "受潮", "storage"]
+    mould_keywords: list[str] = ["发霉", "发霉", "霉", "mould", "mold"]
+    storage_damage_keywords: list[str] = ["仓储", "仓储", "受潮", "storage"]
     unconditional_return_days: int = 15
 
 
@@ -252,7 +253,7 @@ class Escalation(_Strict):
 
 class Retention(_Strict):
     normal: Duration = Duration(365, "days")
-    # None: kept long-term (重要的資料長期保存).
+    # None: kept long-term (重要的资料长期保存).
     important: Duration | None = None
 
     _d = field_validator("normal", "important", mode="before")(
@@ -301,13 +302,13 @@ class Policy(_Strict):
     name: str
     title: str = ""
     source: str = ""
-    locale: Literal["zh-CN", "en"] = "zh-CN"
+    locale: Literal["zh-CN", "zh-TW", "en"] = "zh-CN"
     calendar: CalendarPolicy = CalendarPolicy()
     organisation: Organisation
     channels: Channels = Channels()
     complaint: ComplaintPolicy
     new_customer: NewCustomerPolicy | None = None  # 000 D8/D9; see policy/new_customer.py
-    # 000 D7: 客戶等級評定 (optional: a policy without it has no tier assessment).
+    # 000 D7: 客户等级评定 (optional: a policy without it has no tier assessment).
     tier_assessment: TierPolicy | None = None
     approvals: ApprovalsPolicy = ApprovalsPolicy()
 

@@ -1,6 +1,6 @@
-"""The tier assessment's policy section (客戶等級評定, 000 D7 = 004 D12; methods 004 D22).
+"""The tier assessment's policy section (客户等级评定, 000 D7 = 004 D12; methods 004 D22).
 
-000 D7 §3 leaves the 銷量指標 / 綜合指標 table blank: every threshold and weight here is an
+000 D7 §3 leaves the 销量指标 / 综合指标 table blank: every threshold and weight here is an
 assumption an admin is expected to replace, marked "policy silent" in the yaml.
 """
 
@@ -34,14 +34,14 @@ def _escalation(value: object) -> Any:
 class ScoreScale(_Strict):
     """How a year's figures become 0–100 scores (policy silent)."""
 
-    sales_full_marks: float = 500.0      # 萬元 of yearly sales worth 100 points
+    sales_full_marks: float = 500.0      # 万元 of yearly sales worth 100 points
     growth_full_marks: float = 30.0      # % growth over the year before worth 100 points
-    profit_full_marks: float = 100.0     # 萬元 of gross profit worth 100 points
+    profit_full_marks: float = 100.0     # 万元 of gross profit worth 100 points
     overdue_penalty: float = 25.0        # credit points lost per overdue payment
 
 
 class Weights(_Strict):
-    """004 D22 綜合評分: the composite score's weights (normalised by their sum)."""
+    """004 D22 综合评分: the composite score's weights (normalised by their sum)."""
 
     order_value: float = 0.4
     potential: float = 0.2
@@ -61,7 +61,7 @@ class GradeCutoff(_Strict):
 
 
 class ComplaintPriority(_Strict):
-    """000 D7 §6.2 H: 應優先處理A類客戶的抱怨和投訴 — a tag and a tighter handling deadline."""
+    """000 D7 §6.2 H: 应优先处理A类客户的抱怨和投诉 — a tag and a tighter handling deadline."""
 
     grades: list[str] = ["A"]
     handling: Any = "1 working day"  # policy silent: the complaint policy's 3 working days, tightened
@@ -81,11 +81,11 @@ class TierPolicy(_Strict):
     convener: str = "role:tier_convener"
     pregrade_due: Any = "3 working days"
     meeting_due: Any = "3 working days"
-    # 000 D7 §6.2 B: 銷售科長申報，銷售部長審核，總經理/董事長批準.
+    # 000 D7 §6.2 B: 销售科长申报，销售部长审核，总经理/董事长批准.
     a_application_chain: list[str] = ["territory_chief", "role:sales_minister",
                                       "role:general_manager"]
     a_application_step_due: Any = "3 working days"
-    # 000 D7 §6.2 C / §7.3: refusing an A order, or a B/C order first, needs 銷售部長 or higher.
+    # 000 D7 §6.2 C / §7.3: refusing an A order, or a B/C order first, needs 销售部长 or higher.
     order_exception_approver: str = "role:sales_minister"
     order_exception_due: Any = "1 working day"
     # 000 D7 §5.1.2 D: a new customer's temporary grade is reviewed after six months.

@@ -50,18 +50,18 @@ class Sample:
 
 
 SAMPLES = [
-    Sample("product quality", "phone", "張偉", "13800001111", "zhang.wei@customer.example",
-           "新買的一箱酒口感發苦，風味和以前不一樣。"),
+    Sample("product quality", "phone", "张伟", "13800001111", "zhang.wei@customer.example",
+           "新买的一箱酒口感发苦，风味和以前不一样。"),
     Sample("return (mould within 15 days)", "written", "李娜", "13800002222",
-           "li.na@customer.example", "收到的酒瓶口發霉，要求退貨。", shipped_days_ago=10),
+           "li.na@customer.example", "收到的酒瓶口发霉，要求退货。", shipped_days_ago=10),
     Sample("service / staff attitude", "hotline", "王芳", "13800003333",
-           "wang.fang@customer.example", "送貨員態度惡劣，還把貨扔在門口。", important=True),
-    Sample("misunderstanding of staff", "in_person", "劉洋", "13800004444",
-           "liu.yang@customer.example", "業務員說的優惠我誤會了，以為是買一送一。"),
-    Sample("no rule matches → classified by hand", "transferred", "陳靜", "13800005555",
-           "chen.jing@customer.example", "上週打過電話，到現在沒有人聯繫我。"),
-    Sample("overdue (filed 6 days ago, never handled)", "phone", "趙磊", "13800006666",
-           "zhao.lei@customer.example", "酒的包裝破損，味道也變了。", days_ago=6),
+           "wang.fang@customer.example", "送货员态度恶劣，还把货扔在门口。", important=True),
+    Sample("misunderstanding of staff", "in_person", "刘洋", "13800004444",
+           "liu.yang@customer.example", "业务员说的优惠我误会了，以为是买一送一。"),
+    Sample("no rule matches → classified by hand", "transferred", "陈静", "13800005555",
+           "chen.jing@customer.example", "上周打过电话，到现在没有人联系我。"),
+    Sample("overdue (filed 6 days ago, never handled)", "phone", "赵磊", "13800006666",
+           "zhao.lei@customer.example", "酒的包装破损，味道也变了。", days_ago=6),
 ]
 
 
@@ -194,25 +194,25 @@ def _decide_like_people(numbers: dict[str, str]) -> None:
     quality, returned, service, misunderstanding, triage, overdue = numbers.values()
     say("\n[2/5] people decide (the same code as `kefu approvals decide`)")
     _decide(policy, _wait(triage, "triage"), "sun.admin", "approve",
-            "客戶反映產品質量，轉質量部", category="quality")
-    for number, comment in ((quality, "抽檢同批次，確認口感偏差，為客戶更換兩箱"),
-                            (returned, "出庫10天內發霉，按退貨流程無條件退貨"),
-                            (misunderstanding, "營管辦負責人已向客戶解釋優惠規則")):
+            "客户反映产品质量，转质量部", category="quality")
+    for number, comment in ((quality, "抽检同批次，确认口感偏差，为客户更换两箱"),
+                            (returned, "出库10天内发霉，按退货流程无条件退货"),
+                            (misunderstanding, "营管办负责人已向客户解释优惠规则")):
         task = _wait(number, "handling")
         _decide(policy, task, task.assignee_key, "approve", comment)
     task = _wait(service, "handling")
-    _decide(policy, task, task.assignee_key, "approve", "對送貨員通報批評，罰款100元",
-            person="送貨員 小孫")
+    _decide(policy, task, task.assignee_key, "approve", "对送货员通报批评，罚款100元",
+            person="送货员 小孙")
 
-    say("\n[3/5] customers give their opinion (營管辦 records it)")
-    _decide(policy, _wait(quality, "customer_feedback"), "wu.ops", "approve", "客戶滿意")
-    _decide(policy, _wait(returned, "customer_feedback"), "wu.ops", "approve", "已退貨，客戶滿意")
+    say("\n[3/5] customers give their opinion (营管办 records it)")
+    _decide(policy, _wait(quality, "customer_feedback"), "wu.ops", "approve", "客户满意")
+    _decide(policy, _wait(returned, "customer_feedback"), "wu.ops", "approve", "已退货，客户满意")
     _decide(policy, _wait(service, "customer_feedback"), "wu.ops", "reject",
-            "客戶希望公司書面道歉")
+            "客户希望公司书面道歉")
     task = _wait(service, "handling", round_=2)
-    _decide(policy, task, task.assignee_key, "approve", "已寄出書面道歉信")
+    _decide(policy, task, task.assignee_key, "approve", "已寄出书面道歉信")
     _decide(policy, _wait(service, "customer_feedback", round_=2), "wu.ops", "approve",
-            "客戶接受道歉")
+            "客户接受道歉")
     for number in (quality, returned, service):
         _wait_status(number, "archived")
     _wait(misunderstanding, "customer_feedback")

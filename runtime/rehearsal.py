@@ -47,7 +47,7 @@ def _complaint(policy: Policy) -> None:
     """000 D2 from registration to archive, every decision "approve"."""
     category = next((c for c in policy.complaint.categories if c.keywords), None)
     content = category.keywords[0] if category else "rehearsal"
-    data = parse_complaint(policy, channel=policy.complaint.channels[0], customer="kefu 預演",
+    data = parse_complaint(policy, channel=policy.complaint.channels[0], customer="kefu 预演",
                            phone="13800000000", content=content, email="rehearsal@kefu.invalid")
     number = file_complaint(policy, data).number
     if case.classify_complaint(policy, number) is None:

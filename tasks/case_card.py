@@ -51,11 +51,11 @@ def complaint_view(number: str) -> dict:
 
 
 def case_card_markdown(number: str) -> str:
-    """The 客戶投訴表 as a Markdown card: customer, content, route, clocks, decisions, story."""
+    """The 客户投诉表 as a Markdown card: customer, content, route, clocks, decisions, story."""
     view = complaint_view(number)
     policy = load_policy()
     org = policy.organisation
-    category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分類"
+    category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分类"
     department = org.department(view["department"]).name if view["department"] else "—"
     handler = org.person(view["handler"]).name if view["handler"] else "—"
 
@@ -64,19 +64,19 @@ def case_card_markdown(number: str) -> str:
 
     c = view["customer"]
     lines = [
-        f"# 投訴 {view['number']} · {view['status']}",
+        f"# 投诉 {view['number']} · {view['status']}",
         "",
-        f"**客戶** {c['name']} · {c['phone']} · {c['address'] or '—'}  ",
+        f"**客户** {c['name']} · {c['phone']} · {c['address'] or '—'}  ",
         f"**渠道** {view['channel']} · **收到** {local(view['received_at'])}"
         f"{' · **重要**' if view['important'] else ''}{' · **特殊**' if view['special'] else ''}"
-        f"{' · **優先 ' + view['priority'] + '**' if view['priority'] else ''}",
+        f"{' · **优先 ' + view['priority'] + '**' if view['priority'] else ''}",
         "",
         f"> {view['content']}",
         "",
-        f"**分類** {category} · **責任部門** {department} · **處理人** {handler}"
+        f"**分类** {category} · **责任部门** {department} · **处理人** {handler}"
         f" · **扣分** {view['points']}",
         "",
-        "| 時限 | 輪次 | 負責人 | 到期 | 完成 | 升級 |",
+        "| 时限 | 轮次 | 负责人 | 到期 | 完成 | 升级 |",
         "|---|---|---|---|---|---|",
     ]
     for clock in view["clocks"]:
@@ -84,13 +84,13 @@ def case_card_markdown(number: str) -> str:
         lines.append(
             f"| {clock['name']} | {clock['round']} | {clock['owner']} | {local(clock['due_at'])} | "
             f"{local(clock['met_at'])} | {clock['escalation_level']}{' ⚠' if late else ''} |")
-    lines += ["", "| 審批 | 處理人 | 到期 | 決定 | 意見 |", "|---|---|---|---|---|"]
+    lines += ["", "| 审批 | 处理人 | 到期 | 决定 | 意见 |", "|---|---|---|---|---|"]
     for task in view["approvals"]:
         decision = f"{task['decision']} ({task['decided_by']})" if task["decision"] else task["status"]
         lines.append(f"| #{task['id']} {task['label']} | {task['assignee']} | "
                      f"{local(task['due_at'])} | {decision} | {task['comment'] or ''} |")
-    lines += ["", "## 經過", ""]
+    lines += ["", "## 经过", ""]
     lines += [f"- {local(e['at'])} **{e['kind']}** ({e['actor']})" for e in view["events"]]
     if view["resolution"]:
-        lines += ["", f"**處理結果** {view['resolution']}"]
+        lines += ["", f"**处理结果** {view['resolution']}"]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The steps of 酒廠客戶投訴管理制度 (000 D2) on one complaint, as plain functions.
+"""The steps of 酒厂客户投诉管理制度 (000 D2) on one complaint, as plain functions.
 
 Each step is one transaction and is idempotent: a flow run that is resumed re-runs from the
 top, and every step finds its work already done and changes nothing, sends nothing.
@@ -54,11 +54,11 @@ def message_context(complaint: Complaint, policy: Policy) -> dict:
             "handler": handler, "policy": policy}
 
 
-# --- 登記 / 分類: register and classify (§2, §3) ---------------------------------------
+# --- 登记 / 分类: register and classify (§2, §3) ---------------------------------------
 
 def classify_complaint(policy: Policy, number: str, flow_run_id: str | None = None) -> str | None:
     """Classify by the policy's keywords. A match registers the complaint; no match sends it
-    to 營銷辦管理部 for classification by hand. Returns the category, or None."""
+    to 营销办管理部 for classification by hand. Returns the category, or None."""
     with session_scope() as session:
         complaint = get(session, number)
         if flow_run_id and complaint.flow_run_id is None:
@@ -86,7 +86,7 @@ def _register(session: Session, complaint: Complaint, category: str, by: str) ->
 
 
 def request_triage(policy: Policy, number: str, flow_run_id: str | None) -> int:
-    """營銷辦管理部 picks the category by hand; its clock is the 24 h registration clock."""
+    """营销办管理部 picks the category by hand; its clock is the 24 h registration clock."""
     with session_scope() as session:
         complaint = get(session, number)
         registrar = resolve_assignee(policy.complaint.triage_assignee, policy)
@@ -97,7 +97,7 @@ def request_triage(policy: Policy, number: str, flow_run_id: str | None) -> int:
         )
         task = request_approval(session, policy, ApprovalRequest(
             process=PROCESS, case_number=number, step=TRIAGE, round=complaint.round,
-            label="人工分類投訴", assignee=registrar, due_at=clock.due_at,
+            label="人工分类投诉", assignee=registrar, due_at=clock.due_at,
             decisions=("approve", "reject"), clock_name="register",
             choices={"category": [c.key for c in policy.complaint.categories]},
             context=message_context(complaint, policy),
@@ -107,7 +107,7 @@ def request_triage(policy: Policy, number: str, flow_run_id: str | None) -> int:
 
 def apply_triage(policy: Policy, number: str, task_id: int) -> str:
     """approve + category → registered and routed; reject → not a complaint we handle: the
-    customer is still answered (件件有落實，事事有回復). Returns "classified" or "rejected"."""
+    customer is still answered (件件有落实，事事有回复). Returns "classified" or "rejected"."""
     with session_scope() as session:
         complaint = get(session, number)
         task = step_outcome(session, task_id) or session.get(ApprovalTask, task_id)
@@ -123,7 +123,7 @@ def apply_triage(policy: Policy, number: str, task_id: int) -> str:
         return "rejected"
 
 
-# --- 轉交責任部門: route to the responsible department (§3.1–3.4) ------------------------
+# --- 转交责任部门: route to the responsible department (§3.1–3.4) ------------------------
 
 def route_complaint(policy: Policy, number: str) -> dict:
     """Set department, handler and procedure; charge the complaint's point (§7); tell the
@@ -159,7 +159,7 @@ def route_complaint(policy: Policy, number: str) -> dict:
 
 
 def _charge_point(session: Session, policy: Policy, complaint: Complaint) -> None:
-    """000 D2 §7: 投訴一次扣一分 — once per complaint, against the responsible department."""
+    """000 D2 §7: 投诉一次扣一分 — once per complaint, against the responsible department."""
     exists = session.scalar(select(ScoreEntry.id).where(
         ScoreEntry.case_number == complaint.number, ScoreEntry.reason == "complaint"))
     if exists:
@@ -170,10 +170,10 @@ def _charge_point(session: Session, policy: Policy, complaint: Complaint) -> Non
         reason="complaint", at=now()))
 
 
-# --- 答復客戶: reply to the customer within 24 h (§2.1, §2.2) ---------------------------
+# --- 答复客户: reply to the customer within 24 h (§2.1, §2.2) ---------------------------
 
 def reply_to_customer(policy: Policy, number: str) -> bool:
-    """Tell the customer who handles the complaint and by when (§3.1: 三個工作日). Once."""
+    """Tell the customer who handles the complaint and by when (§3.1: 三个工作日). Once."""
     with session_scope() as session:
         complaint = get(session, number)
         if complaint.replied_at is not None:
@@ -196,7 +196,7 @@ def reply_to_customer(policy: Policy, number: str) -> bool:
         return True
 
 
-# --- 處理: the handling chain (§3) ------------------------------------------------------
+# --- 处理: the handling chain (§3) ------------------------------------------------------
 
 def request_handling_step(policy: Policy, number: str, step: ApprovalStep,
                           flow_run_id: str | None) -> int:
@@ -254,7 +254,7 @@ def apply_handling_decision(policy: Policy, number: str, task_id: int, last_step
 
 
 def _criticise(session: Session, policy: Policy, complaint: Complaint, task: ApprovalTask) -> None:
-    """§3.3: 營管辦對被投訴的當事人進行通報批評，並將處罰和批評的結果反饋給客戶."""
+    """§3.3: 营管办对被投诉的当事人进行通报批评，并将处罚和批评的结果反馈给客户."""
     if not policy.complaint.category(complaint.category).public_criticism:
         return
     done = session.scalar(select(CaseEvent.id).where(
@@ -326,7 +326,7 @@ def mark_special(policy: Policy, number: str, actor: str, reason: str) -> dateti
         return due
 
 
-# --- 反饋: the 客戶處理反饋單 within 24 h, and the customer's opinion (§4.1) -------------
+# --- 反馈: the 客户处理反馈单 within 24 h, and the customer's opinion (§4.1) -------------
 
 def send_feedback_form(policy: Policy, number: str) -> bool:
     with session_scope() as session:
@@ -350,7 +350,7 @@ def send_feedback_form(policy: Policy, number: str) -> bool:
 
 
 def request_customer_opinion(policy: Policy, number: str, flow_run_id: str | None) -> int:
-    """營管辦 records whether the customer is satisfied (approve) or not (reject)."""
+    """营管办 records whether the customer is satisfied (approve) or not (reject)."""
     with session_scope() as session:
         complaint = get(session, number)
         officer = resolve_assignee(policy.complaint.feedback_officer, policy)
@@ -358,7 +358,7 @@ def request_customer_opinion(policy: Policy, number: str, flow_run_id: str | Non
                                                 policy.complaint.deadlines.customer_reply)
         task = request_approval(session, policy, ApprovalRequest(
             process=PROCESS, case_number=number, step=CUSTOMER_FEEDBACK, round=complaint.round,
-            label="記錄客戶對處理結果的意見（同意=滿意，駁回=不滿意）", assignee=officer,
+            label="记录客户对处理结果的意见（同意=满意，驳回=不满意）", assignee=officer,
             due_at=due, decisions=("approve", "reject"),
             context=message_context(complaint, policy),
         ), flow_run_id)
@@ -388,7 +388,7 @@ def apply_customer_opinion(policy: Policy, number: str, task_id: int) -> str:
         return "reopened"
 
 
-# --- 歸檔: archive (§4.2) ---------------------------------------------------------------
+# --- 归档: archive (§4.2) ---------------------------------------------------------------
 
 def archive_complaint(policy: Policy, number: str) -> ArchiveRecord:
     """Kept one year; important cases long-term (retention_until NULL)."""

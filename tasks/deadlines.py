@@ -1,7 +1,7 @@
 """The working-day clock: the only source of "now" and the only deadline calculator.
 
-000 D2 §3 counts handling in working days (三個工作日 / 七個工作日) and registration, reply
-and feedback in hours (24小時). Working days follow the mainland calendar: public holidays
+000 D2 §3 counts handling in working days (三个工作日 / 七个工作日) and registration, reply
+and feedback in hours (24小时). Working days follow the mainland calendar: public holidays
 are off, make-up working days (调休) on weekends are on.
 """
 

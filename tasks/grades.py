@@ -92,14 +92,14 @@ def start_run(deployment: str, parameters: dict, name: str, number: str) -> str:
 
 PROCESS = "tier"
 KINDS = {"a_application": "AA", "order_exception": "DE", "temporary_review": "GR"}
-LABELS = {"a_application": "A級客戶申報", "order_exception": "訂單例外審批",
-          "temporary_review": "暫定等級評估"}
+LABELS = {"a_application": "A级客户申报", "order_exception": "订单例外审批",
+          "temporary_review": "暂定等级评估"}
 ORDER_EXCEPTIONS = ("refuse_a_order", "b_c_order_first")
 
 
 def chain_for(policy: Policy, kind: str) -> list[str]:
-    """Who decides, in order: the A application goes section chief → 銷售部長 → GM (§6.2 B);
-    an order exception needs 銷售部長 or higher (§6.2 C, §7.1); a temporary grade is reviewed
+    """Who decides, in order: the A application goes section chief → 销售部长 → GM (§6.2 B);
+    an order exception needs 销售部长 or higher (§6.2 C, §7.1); a temporary grade is reviewed
     by the territory's section chief (§5.1.2 D)."""
     tiers = policy.tier_assessment
     return {"a_application": list(tiers.a_application_chain),
@@ -245,7 +245,7 @@ def open_due_reviews(policy: Policy) -> list[str]:
                        TierCase.customer_id == c.id, TierCase.kind == "temporary_review",
                        TierCase.status == "open"))]
     return [open_tier_case(policy, "temporary_review", name, "kefu",
-                           f"暫定等級滿六個月（到期 {due_at[:10]}）", {"review_due_at": due_at})
+                           f"暂定等级满六个月（到期 {due_at[:10]}）", {"review_due_at": due_at})
             for name, due_at in pending]
 
 

@@ -1,7 +1,7 @@
 """Intake (受理): check a complaint, give it a number, store it, start its clocks.
 
-000 D2 §2: every channel registers within 24 h (登記) and answers the customer within 24 h
-(答復/回復確認); handling may take 3 working days from receipt (§3).
+000 D2 §2: every channel registers within 24 h (登记) and answers the customer within 24 h
+(答复/回复确认); handling may take 3 working days from receipt (§3).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class IntakeError(ValueError):
 
 @dataclass(frozen=True)
 class ComplaintInput:
-    """The 客戶投訴表: who complains, how, and about what."""
+    """The 客户投诉表: who complains, how, and about what."""
 
     channel: str
     customer: str
@@ -140,7 +140,7 @@ def next_number(session: Session, policy: Policy, year: int) -> str:
 
 def start_case_clocks(session: Session, policy: Policy, complaint: Complaint) -> None:
     """Register and reply within 24 h, handling within 3 working days (§2, §3), all from the
-    moment the complaint was received; 營銷辦管理部 owns them until the case is routed."""
+    moment the complaint was received; 营销办管理部 owns them until the case is routed."""
     deadlines = policy.complaint.deadlines
     calendar = calendar_for(policy.calendar)
     registrar = resolve_assignee(policy.complaint.triage_assignee, policy)

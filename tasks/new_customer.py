@@ -1,4 +1,4 @@
-"""The rules of 銷售部門新客戶開發管理辦法 (000 D8) and of registration (000 D9), as plain
+"""The rules of 销售部门新客户开发管理办法 (000 D8) and of registration (000 D9), as plain
 functions of their inputs: no database, no Prefect."""
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ class Qualification:
 def qualify(rules: NewCustomerPolicy, product_line: str, expected_annual_revenue: Decimal,
             already_customer: bool) -> Qualification:
     """000 D8 §2: a new customer is outside the current customer list, with expected annual
-    new business of at least the product line's threshold (鑄球 300萬, 設備 100萬)."""
+    new business of at least the product line's threshold (铸球 300万, 设备 100万)."""
     if already_customer:
-        return Qualification(False, "already on the customer list (000 D8 §2: 目前銷售客戶目錄之外)")
+        return Qualification(False, "already on the customer list (000 D8 §2: 目前销售客户目录之外)")
     threshold = rules.thresholds[check_product_line(rules, product_line)]
     if expected_annual_revenue < threshold:
         return Qualification(False, f"expected annual revenue {expected_annual_revenue:,.0f} is "
@@ -85,7 +85,7 @@ def spend_needs_approval(rules: NewCustomerPolicy, budget: Decimal, spent: Decim
 
 def review_dates(approved_at: datetime, offsets: ReviewOffsets) -> dict[str, datetime]:
     """When the 90-day attention check, the 180-day special study and the 365-day report
-    fall, counted in calendar days from 立項 (the leader's approval)."""
+    fall, counted in calendar days from 立项 (the leader's approval)."""
     return {
         "attention": approved_at + timedelta(days=offsets.attention),
         "decision": approved_at + timedelta(days=offsets.decision),
@@ -96,7 +96,7 @@ def review_dates(approved_at: datetime, offsets: ReviewOffsets) -> dict[str, dat
 def tracking_due(approved_at: datetime, last_record_at: datetime | None,
                  offsets: ReviewOffsets) -> tuple[datetime, datetime]:
     """(reminder, due) of the next tracking record: at least every 30 days (§4.1), counted
-    from the last record, or from 立項 before the first one."""
+    from the last record, or from 立项 before the first one."""
     due = (last_record_at or approved_at) + timedelta(days=offsets.tracking)
     return due - timedelta(days=offsets.tracking_reminder_before), due
 

@@ -81,7 +81,7 @@ def prospect_card_markdown(number: str) -> str:
     """The project card: status, budget, the coming reviews and the decisions so far."""
     view = prospect_view(number)
     tz = load_policy().calendar.timezone
-    lines = [f"# 新客戶開發 {view['number']}: {view['name']}", "",
+    lines = [f"# 新客户开发 {view['number']}: {view['name']}", "",
              f"- status: **{view['status']}**  owner: {view['owner']}",
              f"- product line: {view['product_line']}, expected annual revenue "
              f"{view['expected_annual_revenue']}",

@@ -1,4 +1,4 @@
-"""The steps of 銷售部門新客戶開發管理辦法 (000 D8) on one development project, as plain
+"""The steps of 销售部门新客户开发管理办法 (000 D8) on one development project, as plain
 functions: each is one transaction and idempotent (a resumed flow re-runs from the top, and
 every step finds its work done, changes nothing and sends nothing twice)."""
 
@@ -89,7 +89,7 @@ def _context(prospect: Prospect, policy: Policy, **extra: object) -> dict:
             **extra}
 
 
-# --- 立項申請書: apply ------------------------------------------------------------------
+# --- 立项申请书: apply ------------------------------------------------------------------
 
 def apply_prospect(policy: Policy, *, name: str, product_line: str, expected_annual_revenue: str,
                    owner: str) -> Prospect:
@@ -169,7 +169,7 @@ def request_override(policy: Policy, number: str, flow_run_id: str | None = None
     with session_scope() as session:
         prospect = get(session, number)
         due = calendar_for(policy.calendar).add(prospect.applied_at, rules.application[-1].due)
-        return _ask(session, policy, prospect, step=OVERRIDE, label="不合立項標準：是否破例立項",
+        return _ask(session, policy, prospect, step=OVERRIDE, label="不合立项标准：是否破例立项",
                     assignee_ref=rules.override_approver, due_at=due, flow_run_id=flow_run_id,
                     decisions=("approve", "reject")).id
 
@@ -185,8 +185,8 @@ def apply_override(policy: Policy, number: str, task_id: int) -> bool:
 
 def request_chain_step(policy: Policy, number: str, chain_name: str, index: int, round: int,
                        flow_run_id: str | None = None) -> int:
-    """Ask step ``index`` of a sequential chain (立項: group → deputy → leader; budget: deputy
-    → finance → leader; 一年書面報告: group → deputy → leader)."""
+    """Ask step ``index`` of a sequential chain (立项: group → deputy → leader; budget: deputy
+    → finance → leader; 一年书面报告: group → deputy → leader)."""
     rules = rules_of(policy)
     step = chain(rules, chain_name)[index]
     with session_scope() as session:
@@ -230,7 +230,7 @@ def apply_chain_step(policy: Policy, number: str, chain_name: str, index: int,
 def _chain_approved(session: Session, policy: Policy, prospect: Prospect, chain_name: str,
                     task: ApprovalTask) -> None:
     if chain_name == "application" and prospect.approved_at is None:
-        prospect.approved_at = task.decided_at  # 立項
+        prospect.approved_at = task.decided_at  # 立项
         prospect.status = ProspectStatus.BUDGET_DUE
         events.record(session, PROCESS, prospect.number, "project_approved", task.decided_by)
     elif chain_name == "budget" and prospect.budget_approved_at is None:
@@ -259,10 +259,10 @@ def _reject(session: Session, policy: Policy, prospect: Prospect, task: Approval
     _tell_owner(session, policy, prospect, task)
 
 
-# --- 費用預算表: budget (000 D8 §5) -----------------------------------------------------
+# --- 费用预算表: budget (000 D8 §5) -----------------------------------------------------
 
 def request_budget(policy: Policy, number: str, round: int, flow_run_id: str | None = None) -> int:
-    """The owner's budget is due within 7 days of 立項 (a later round: of the refusal)."""
+    """The owner's budget is due within 7 days of 立项 (a later round: of the refusal)."""
     rules = rules_of(policy)
     with session_scope() as session:
         prospect = get(session, number)
@@ -271,7 +271,7 @@ def request_budget(policy: Policy, number: str, round: int, flow_run_id: str | N
             return existing.id
         start = prospect.approved_at if round == 1 else _latest_decision_at(session, prospect)
         prospect.status = ProspectStatus.BUDGET_DUE
-        return _ask(session, policy, prospect, step=BUDGET_SUBMIT, label="編制費用預算表",
+        return _ask(session, policy, prospect, step=BUDGET_SUBMIT, label="编制费用预算表",
                     assignee_ref="handler", round=round, flow_run_id=flow_run_id,
                     due_at=calendar_for(policy.calendar).add(start, rules.budget.due),
                     decisions=("approve",)).id
@@ -292,7 +292,7 @@ def submit_budget(policy: Policy, number: str, amount_text: str) -> int:
         prospect.budget_amount = amount
         prospect.status = ProspectStatus.BUDGET_REVIEW
         decide(session, policy, task.id, actor=prospect.owner_key, decision="approve",
-               comment=f"預算 {amount}")
+               comment=f"预算 {amount}")
         return task.id
 
 
@@ -314,7 +314,7 @@ def record_spend(policy: Policy, number: str, amount_text: str) -> dict:
         if spend_needs_approval(rules, prospect.budget_amount, spent, amount):
             spend.status = SpendStatus.AWAITING_APPROVAL
             task = _ask(session, policy, prospect, step=SPEND_OVERRUN, round=spend.id,
-                        label=f"超預算開支 {amount}（預算 {prospect.budget_amount}，已支出 {spent}）",
+                        label=f"超预算开支 {amount}（预算 {prospect.budget_amount}，已支出 {spent}）",
                         assignee_ref=rules.budget.overrun_approver, decisions=("approve", "reject"),
                         due_at=calendar_for(policy.calendar).add(now(), rules.budget.overrun_due),
                         flow_run_id=prospect.flow_run_id)
@@ -343,7 +343,7 @@ def spent_total(prospect: Prospect) -> Decimal:
 # --- reviews (000 D8 §4) ----------------------------------------------------------------
 
 def start_reviews(policy: Policy, number: str, flow_run_id: str | None = None) -> int:
-    """From 立項: the first tracking record (and its reminder), the 90-day attention check
+    """From 立项: the first tracking record (and its reminder), the 90-day attention check
     and the 180-day special study, each a clock the shared sweep watches. Returns the special
     study task."""
     rules = rules_of(policy)
@@ -374,7 +374,7 @@ def _current_round(session: Session, number: str, name: str) -> Clock | None:
 
 
 def track(policy: Policy, number: str, note: str, progress: bool) -> dict:
-    """``kefu prospect track``: a tracking record (跟蹤記錄) meets the running 30-day clock
+    """``kefu prospect track``: a tracking record (跟踪记录) meets the running 30-day clock
     and starts the next; a record of progress ends the 90-day attention check (§4.1, §4.2)."""
     note = note.strip()
     if not note:
@@ -468,7 +468,7 @@ def reschedule(policy: Policy) -> list[dict]:
     return moved
 
 
-# --- won: 客戶基本信息表 (000 D9) and closing ----------------------------------------------
+# --- won: 客户基本信息表 (000 D9) and closing ----------------------------------------------
 
 def request_registration(policy: Policy, number: str, flow_run_id: str | None = None) -> int:
     """A won prospect is registered as a customer within 5 working days (000 D9 §1.4)."""
@@ -476,14 +476,14 @@ def request_registration(policy: Policy, number: str, flow_run_id: str | None = 
     with session_scope() as session:
         prospect = get(session, number)
         start = _latest_decision_at(session, prospect)
-        return _ask(session, policy, prospect, step=REGISTRATION, label="填寫客戶基本信息表（備案）",
+        return _ask(session, policy, prospect, step=REGISTRATION, label="填写客户基本信息表（备案）",
                     assignee_ref="handler", flow_run_id=flow_run_id, decisions=("approve",),
                     due_at=calendar_for(policy.calendar).add(start, rules.registration_due)).id
 
 
 def register_customer(policy: Policy, number: str, *, phone: str, territory: str | None = None,
                       email: str | None = None, address: str | None = None) -> int:
-    """``kefu prospect register``: the 客戶基本信息表 of the won prospect, with a temporary
+    """``kefu prospect register``: the 客户基本信息表 of the won prospect, with a temporary
     tier reviewed after 6 months (000 D7). Returns the registration task decided."""
     rules = rules_of(policy)
     if not _PHONE.match(phone.strip()):
@@ -505,7 +505,7 @@ def register_customer(policy: Policy, number: str, *, phone: str, territory: str
         session.flush()
         prospect.customer_id = customer.id
         decide(session, policy, task.id, actor=prospect.owner_key, decision="approve",
-               comment=f"客戶基本信息表已填寫（客戶 {customer.id}）")
+               comment=f"客户基本信息表已填写（客户 {customer.id}）")
         events.record(session, PROCESS, number, "registered", prospect.owner_key,
                       customer_id=customer.id, grade_review_due_at=customer.grade_review_due_at)
         return task.id
@@ -536,7 +536,7 @@ def is_open(status: str) -> bool:
     return status not in ENDED
 
 
-# --- 年終獎勵: the year-end reward proposal (000 D8 §6) ---------------------------------
+# --- 年终奖励: the year-end reward proposal (000 D8 §6) ---------------------------------
 
 def reward_case(policy: Policy, year: int) -> str:
     return f"{rules_of(policy).number_prefix}J-{year}"

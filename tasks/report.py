@@ -1,4 +1,4 @@
-"""000 D2 §5: 營銷辦管理部 classifies and counts complaints for the weekly or monthly meeting."""
+"""000 D2 §5: 营销办管理部 classifies and counts complaints for the weekly or monthly meeting."""
 
 from __future__ import annotations
 

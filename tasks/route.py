@@ -30,32 +30,32 @@ class ReturnAssessment:
 def assess_return(
     content: str, shipped_on: date | None, received_on: date, rule: ReturnRule
 ) -> ReturnAssessment:
-    """Mould within ``unconditional_return_days`` of leaving the warehouse (銷售出庫審核表) is
+    """Mould within ``unconditional_return_days`` of leaving the warehouse (销售出库审核表) is
     returned unconditionally; damage from the customer's storage is not a quality accident."""
     text = content.casefold()
     if any(word.casefold() in text for word in rule.storage_damage_keywords):
         return ReturnAssessment(
-            "storage_excluded", "倉儲不當導致的發霉、瓶蓋扭斷、滲漏不屬於質量事故，不予退貨"
+            "storage_excluded", "仓储不当导致的发霉、瓶盖扭断、渗漏不属于质量事故，不予退货"
         )
     mould = any(word.casefold() in text for word in rule.mould_keywords)
     if mould and shipped_on is not None:
         age = (received_on - shipped_on).days
         if age < 0:
             return ReturnAssessment(
-                "investigate", f"出庫日期 {shipped_on} 晚於收到投訴日期 {received_on}，請核對銷售出庫審核表"
+                "investigate", f"出库日期 {shipped_on} 晚于收到投诉日期 {received_on}，请核对销售出库审核表"
             )
         if 0 <= age <= rule.unconditional_return_days:
             return ReturnAssessment(
                 "unconditional",
-                f"出庫{age}天內發霉（≤{rule.unconditional_return_days}天），核對銷售出庫審核表後無條件退貨",
+                f"出库{age}天内发霉（≤{rule.unconditional_return_days}天），核对销售出库审核表后无条件退货",
             )
         return ReturnAssessment(
             "investigate",
-            f"出庫已{age}天（>{rule.unconditional_return_days}天），質量部調查事實後按退貨流程辦理",
+            f"出库已{age}天（>{rule.unconditional_return_days}天），质量部调查事实后按退货流程办理",
         )
     if mould:
-        return ReturnAssessment("investigate", "發霉但未提供出庫日期，需核對銷售出庫審核表")
-    return ReturnAssessment("investigate", "質量部根據調查、狀況事實按退貨流程辦理")
+        return ReturnAssessment("investigate", "发霉但未提供出库日期，需核对销售出库审核表")
+    return ReturnAssessment("investigate", "质量部根据调查、状况事实按退货流程办理")
 
 
 def route(

@@ -1,4 +1,4 @@
-"""The steps of 客戶等級評定 (000 D7 §5.1) on one yearly assessment, as plain functions.
+"""The steps of 客户等级评定 (000 D7 §5.1) on one yearly assessment, as plain functions.
 
 Each step is one idempotent transaction: the flow run re-runs from the top when it is
 resumed, and every step finds its work done.
@@ -50,7 +50,7 @@ def figures_of(row: CustomerYearFigures) -> YearFigures:
                        cooperation=row.cooperation, profit=row.profit)
 
 
-# --- 初步評級: proposals and the section chiefs' pre-grades (§5.1.2) -------------------------
+# --- 初步评级: proposals and the section chiefs' pre-grades (§5.1.2) -------------------------
 
 def open_assessment(policy: Policy, year: int | None, flow_run_id: str | None = None) -> str:
     """The year's assessment with a proposed grade for every customer that has figures for
@@ -102,7 +102,7 @@ def chiefs_with_customers(policy: Policy, assessment: TierAssessment) -> dict[st
 
 
 def request_pregrades(policy: Policy, number: str, flow_run_id: str | None) -> list[int]:
-    """One 客戶質量等級評估表 per section chief, all at once, due ``pregrade_due`` after the
+    """One 客户质量等级评估表 per section chief, all at once, due ``pregrade_due`` after the
     assessment opened."""
     tiers = policy.tier_assessment
     with session_scope() as session:
@@ -113,7 +113,7 @@ def request_pregrades(policy: Policy, number: str, flow_run_id: str | None) -> l
             rows = [{"name": n, **assessment.proposals[n]} for n in names]
             task = request_approval(session, policy, ApprovalRequest(
                 process=PROCESS, case_number=number, step=f"{PREGRADE}{chief}",
-                label=f"客戶等級初評 {assessment.year}（{len(rows)} 家客戶）", assignee=chief,
+                label=f"客户等级初评 {assessment.year}（{len(rows)} 家客户）", assignee=chief,
                 due_at=due, decisions=("approve",), event="tier_approval_requested",
                 context={"assessment": assessment, "rows": rows, "kind": "pregrade"},
             ), flow_run_id)
@@ -133,10 +133,10 @@ def pregrade_overrides(session: Session, number: str) -> dict[str, dict]:
     return found
 
 
-# --- 復評會議: the department heads' meeting (§5.1.2) ----------------------------------------
+# --- 复评会议: the department heads' meeting (§5.1.2) ----------------------------------------
 
 def request_meeting(policy: Policy, number: str, flow_run_id: str | None) -> int:
-    """促銷科 convenes the meeting with the whole table; due ``meeting_due`` after the last
+    """促销科 convenes the meeting with the whole table; due ``meeting_due`` after the last
     pre-grade came in."""
     tiers = policy.tier_assessment
     with session_scope() as session:
@@ -153,7 +153,7 @@ def request_meeting(policy: Policy, number: str, flow_run_id: str | None) -> int
                 for n, p in assessment.proposals.items()]
         task = request_approval(session, policy, ApprovalRequest(
             process=PROCESS, case_number=number, step=MEETING,
-            label=f"客戶等級評定會議 {assessment.year}（{len(rows)} 家客戶）",
+            label=f"客户等级评定会议 {assessment.year}（{len(rows)} 家客户）",
             assignee=resolve_assignee(tiers.convener, policy),
             due_at=calendar_for(policy.calendar).add(last_in, tiers.meeting_due),
             decisions=("approve",), event="tier_approval_requested",
@@ -196,7 +196,7 @@ def check_tier_decision(policy: Policy, task: ApprovalTask, data: dict) -> dict:
     return data
 
 
-# --- 公佈: publication and the grade history -------------------------------------------------
+# --- 公布: publication and the grade history -------------------------------------------------
 
 def publish_results(policy: Policy, number: str, meeting_task_id: int) -> dict:
     """Fix every customer's grade as the meeting decided, write each change to the grade
@@ -218,7 +218,7 @@ def publish_results(policy: Policy, number: str, meeting_task_id: int) -> dict:
             session.add(GradeChange(
                 customer_id=customer.id, from_grade=customer.grade, to_grade=result["grade"],
                 temporary=False, changed_by=result["by"] or meeting.decided_by,
-                reason=f"{assessment.year} 年度評定：{result['reason']}", source="assessment",
+                reason=f"{assessment.year} 年度评定：{result['reason']}", source="assessment",
                 case_number=number, at=moment))
             customer.grade, customer.grade_temporary = result["grade"], False
             changed += 1
@@ -250,33 +250,33 @@ def _tell_sales(session: Session, policy: Policy, assessment: TierAssessment,
 
 
 def write_workbook(policy: Policy, assessment: TierAssessment, meeting: ApprovalTask) -> Path:
-    """The 客戶質量等級評估表 as decided: every customer, the A list, the meeting's decision."""
+    """The 客户质量等级评估表 as decided: every customer, the A list, the meeting's decision."""
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "客戶等級評定"
-    sheet.append(["客戶", "片區", "原等級", "建議等級", "評分", "最終等級", "依據", "決定人", "理由"])
+    sheet.title = "客户等级评定"
+    sheet.append(["客户", "片区", "原等级", "建议等级", "评分", "最终等级", "依据", "决定人", "理由"])
     for name, result in sorted(assessment.results.items()):
         proposal = assessment.proposals[name]
         sheet.append([name, proposal["territory"], result["previous"] or "", result["proposed"],
                       proposal["scores"][assessment.method], result["grade"], result["source"],
                       result["by"] or "", result["reason"]])
     top = policy.tier_assessment.grades[0]
-    a_sheet = book.create_sheet(f"{top}類客戶")
-    a_sheet.append(["客戶", "片區"])
+    a_sheet = book.create_sheet(f"{top}类客户")
+    a_sheet.append(["客户", "片区"])
     for name in grade_list(assessment.results, top):
         a_sheet.append([name, assessment.proposals[name]["territory"]])
     decision = meeting.decision_data
-    d_sheet = book.create_sheet("會議決定")
-    d_sheet.append(["項目", "內容"])
+    d_sheet = book.create_sheet("会议决定")
+    d_sheet.append(["项目", "内容"])
     d_sheet.append(["召集人", meeting.decided_by])
     d_sheet.append(["出席", "、".join(decision.get("attendees") or [])])
-    d_sheet.append([f"{top}類客戶支持計劃", decision.get("a_support_plan") or ""])
+    d_sheet.append([f"{top}类客户支持计划", decision.get("a_support_plan") or ""])
     for item in decision.get("special_policies") or []:
         d_sheet.append(["特殊政策", f"{item.get('customer', '')}：{item.get('policy', '')}"])
     for item in decision.get("credit_terms") or []:
-        d_sheet.append(["資信及特別結算", f"{item.get('customer', '')}：{item.get('terms', '')}"])
+        d_sheet.append(["资信及特别结算", f"{item.get('customer', '')}：{item.get('terms', '')}"])
     folder = data_dir() / "tiers"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{assessment.number}.xlsx"
@@ -302,12 +302,12 @@ def assessment_view(number: str) -> dict:
 def table_markdown(number: str) -> str:
     """The assessment as a Markdown card for the Prefect dashboard."""
     view = assessment_view(number)
-    lines = [f"# 客戶等級評定 {view['year']} · {view['status']}", "",
-             f"{view['customers']} 家客戶，{view['figures_year']} 年數據，評分方法 {view['method']}", ""]
+    lines = [f"# 客户等级评定 {view['year']} · {view['status']}", "",
+             f"{view['customers']} 家客户，{view['figures_year']} 年数据，评分方法 {view['method']}", ""]
     for task in view["approvals"]:
         lines.append(f"- {task['label']} → {task['assignee']}: {task['decision'] or 'pending'}"
                      f" (escalation level {task['escalation_level']})")
-    lines += ["", "| 客戶 | 片區 | 原等級 | 建議 | 最終 | 理由 |", "|---|---|---|---|---|---|"]
+    lines += ["", "| 客户 | 片区 | 原等级 | 建议 | 最终 | 理由 |", "|---|---|---|---|---|---|"]
     for name, proposal in view["proposals"].items():
         result = view["results"].get(name, {})
         lines.append(f"| {name} | {proposal['territory']} | {proposal['grade'] or ''} | "

@@ -1,4 +1,4 @@
-"""The tier assessment's rules as plain functions (客戶等級評定, 000 D7; 004 D22).
+"""The tier assessment's rules as plain functions (客户等级评定, 000 D7; 004 D22).
 
 No database, no Prefect: the scores of a customer's year, the grade they propose, who
 pre-grades a territory, and the final grade a meeting fixes.
@@ -14,7 +14,7 @@ from policy.tiers import GradeCutoff, TierPolicy
 
 @dataclass(frozen=True)
 class YearFigures:
-    """A customer's year: 年度銷售額 (萬元), growth (%), late payments, cooperation (0–100)."""
+    """A customer's year: 年度销售额 (万元), growth (%), late payments, cooperation (0–100)."""
 
     sales: float
     growth: float
@@ -29,8 +29,8 @@ def _percent(value: float, full_marks: float) -> float:
 
 def scores(figures: YearFigures, tiers: TierPolicy) -> dict[str, float]:
     """004 D22's value measures, each 0–100: credit (信用: late payments cost points),
-    order_value (訂單價值: sales), potential (潛力: growth), profit (利潤; 0 when not
-    reported), cooperation (合作狀況), and composite (綜合評分: the weighted mean)."""
+    order_value (订单价值: sales), potential (潜力: growth), profit (利润; 0 when not
+    reported), cooperation (合作状况), and composite (综合评分: the weighted mean)."""
     scale, weights = tiers.scale, tiers.weights
     measured = {
         "credit": round(max(0.0, 100.0 - figures.overdue_payments * scale.overdue_penalty), 1),
@@ -68,7 +68,7 @@ def proposed_grade(figures: YearFigures, tiers: TierPolicy, method: str | None =
 
 
 def territory_chiefs(policy: Policy) -> dict[str, Person]:
-    """000 D7 §5.1.2: 各銷售科長 pre-grade the customers of their territory."""
+    """000 D7 §5.1.2: 各销售科长 pre-grade the customers of their territory."""
     role = policy.tier_assessment.pregrader.partition(":")[2] if policy.tier_assessment else ""
     chiefs: dict[str, Person] = {}
     for person in policy.organisation.people:
@@ -80,7 +80,7 @@ def territory_chiefs(policy: Policy) -> dict[str, Person]:
 
 def final_grades(proposals: dict[str, dict], pregrades: dict[str, dict],
                  meeting: dict[str, dict]) -> dict[str, dict]:
-    """000 D7 §5.1.2: the meeting reviews (復評) and fixes the grades. For each customer the
+    """000 D7 §5.1.2: the meeting reviews (复评) and fixes the grades. For each customer the
     meeting's override wins, else the section chief's pre-grade, else the proposal; the
     result says which, who, and why."""
     results: dict[str, dict] = {}
@@ -90,7 +90,7 @@ def final_grades(proposals: dict[str, dict], pregrades: dict[str, dict],
         elif name in pregrades:
             chosen = {**pregrades[name], "source": "pregrade"}
         else:
-            chosen = {"grade": proposal["proposed"], "reason": "依評分建議", "by": None,
+            chosen = {"grade": proposal["proposed"], "reason": "依评分建议", "by": None,
                       "source": "proposal"}
         results[name] = {"grade": chosen["grade"], "reason": chosen.get("reason") or "",
                          "by": chosen.get("by"), "source": chosen["source"],
@@ -99,7 +99,7 @@ def final_grades(proposals: dict[str, dict], pregrades: dict[str, dict],
 
 
 def complaint_priority(grade: str | None, tiers: TierPolicy | None) -> str | None:
-    """000 D7 §6.2 H: 應優先處理A類客戶的抱怨和投訴 — the priority of a customer's complaint."""
+    """000 D7 §6.2 H: 应优先处理A类客户的抱怨和投诉 — the priority of a customer's complaint."""
     if tiers is None or grade is None:
         return None
     return grade if grade in tiers.complaint_priority.grades else None

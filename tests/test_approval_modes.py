@@ -34,8 +34,8 @@ def db(database_url, policy, monkeypatch):
 
 
 def new_case(policy) -> str:
-    data = parse_complaint(policy, channel="phone", customer="模式測試", phone="13800000000",
-                           content="酒的口感不對")
+    data = parse_complaint(policy, channel="phone", customer="模式测试", phone="13800000000",
+                           content="酒的口感不对")
     number = file_complaint(policy, data).number
     with session_scope() as session:
         # No flow run for this case: a worker sharing the database must not start one.
@@ -48,7 +48,7 @@ def ask(policy, number: str, mode: str, assignee: str, signers=(), cc=(), step="
 
     with session_scope() as session:
         lead = ap.request_approval(session, policy, ap.ApprovalRequest(
-            process="complaint", case_number=number, step=step, label="方案審批",
+            process="complaint", case_number=number, step=step, label="方案审批",
             assignee=assignee, due_at=now() + timedelta(days=2), mode=mode,
             signers=tuple(signers), cc=tuple(cc),
             context=case_context(session, policy, "complaint", number)))
@@ -88,7 +88,7 @@ def test_countersign_needs_everyone_and_a_rejection_settles_it(db, policy):
     lead = ask(policy, number, "countersign", "liu.quality", signers=["wang.gm", "xu.deputy"])
     act(policy, lead, "liu.quality")
     act(policy, tasks_of(number)["wang.gm"].id, "wang.gm")
-    assert settled(lead) is None  # 會簽: xu.deputy has not signed
+    assert settled(lead) is None  # 会签: xu.deputy has not signed
     act(policy, tasks_of(number)["xu.deputy"].id, "xu.deputy")
     assert settled(lead).decision == "approve"
 
@@ -130,7 +130,7 @@ def test_add_signer_before_and_after_me(db, policy):
         act(policy, lead, "liu.quality")
     act(policy, tasks_of(number)["chen.qe"].id, "chen.qe")
     act(policy, lead, "liu.quality")
-    assert settled(lead) is None  # 加簽 after me: wang.gm still signs
+    assert settled(lead) is None  # 加签 after me: wang.gm still signs
     act(policy, tasks_of(number)["wang.gm"].id, "wang.gm")
     assert settled(lead).decision == "approve"
     with session_scope() as session, pytest.raises(ap.ApprovalError, match="may not add"):
@@ -148,7 +148,7 @@ def test_delegates_decide_for_their_principal_and_nobody_else_can(db, policy):
                                starts_at=now() - timedelta(minutes=1), ends_at=None))
     decided = act(policy, lead, "xu.deputy")
     assert decided.decided_by == "xu.deputy" and decided.assignee_key == "wang.gm"
-    # 轉交 of a task: the new holder decides; the old one no longer can.
+    # 转交 of a task: the new holder decides; the old one no longer can.
     lead = ask(policy, number, "single", "liu.quality", step="handover")
     with session_scope() as session:
         ap.delegate_task(session, policy, lead, actor="liu.quality", to="chen.qe")
@@ -233,7 +233,7 @@ def test_a_decision_racing_an_escalation_reassignment_is_never_lost(db, tmp_path
         with session_scope() as session:
             from tasks.case_context import case_context
             lead = ap.request_approval(session, policy, ap.ApprovalRequest(
-                process="complaint", case_number=number, step="review", label="方案審批",
+                process="complaint", case_number=number, step="review", label="方案审批",
                 assignee="chen.qe", due_at=now() - timedelta(hours=1),
                 context=case_context(session, policy, "complaint", number))).id
             clock_id = session.get(ApprovalTask, lead).clock_id
@@ -269,7 +269,7 @@ def test_a_complaint_step_configured_as_countersign_waits_for_every_signer(db, t
     variant = tmp_path / "countersign.yaml"
     variant.write_text(
         f"extends: {DEFAULT_POLICY}\nname: countersign-test\ncomplaint:\n  handling_steps:\n"
-        "    - {key: handling, label: 投訴處理, assignee: handler, mode: countersign,\n"
+        "    - {key: handling, label: 投诉处理, assignee: handler, mode: countersign,\n"
         "       signers: [\"role:quality_lead\"], cc: [\"head:marketing_admin\"]}\n",
         encoding="utf-8")
     monkeypatch.setenv("KEFU_POLICY", str(variant))

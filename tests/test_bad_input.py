@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-GOOD = {"channel": "phone", "customer": "李四", "phone": "13900000000", "content": "酒味不對"}
+GOOD = {"channel": "phone", "customer": "李四", "phone": "13900000000", "content": "酒味不对"}
 
 
 def _counts(kefu) -> dict[str, int]:

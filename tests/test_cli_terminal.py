@@ -41,8 +41,8 @@ def test_filing_in_a_terminal_shows_no_prefect_telemetry_notice_unless_asked(tmp
     assertion can fail."""
     env = {k: v for k, v in os.environ.items()
            if k not in CI_MARKERS and not k.startswith(("PREFECT_", "DO_NOT_TRACK"))}
-    filing = ["complaint", "file", "--channel", "phone", "--customer", "張三", "--phone",
-              "13800000000", "--content", "酒的口感不對"]
+    filing = ["complaint", "file", "--channel", "phone", "--customer", "张三", "--phone",
+              "13800000000", "--content", "酒的口感不对"]
     outputs = {}
     for label, extra in (("default", {}), ("opted in", {"DO_NOT_TRACK": "0"})):
         folder = tmp_path / label.replace(" ", "-")

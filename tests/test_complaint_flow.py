@@ -11,7 +11,7 @@ from conftest import wait_for
 
 
 def _file(kefu, content: str, email: str, now: str | None = None, **extra: str) -> str:
-    args = ["complaint", "file", "--channel", "phone", "--customer", "張三",
+    args = ["complaint", "file", "--channel", "phone", "--customer", "张三",
             "--phone", "13800000000", "--content", content, "--email", email]
     for key, value in extra.items():
         args += [f"--{key.replace('_', '-')}", value]
@@ -23,7 +23,7 @@ def _sent(view: dict, template: str) -> list[dict]:
 
 
 def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu, mailbox):
-    number = _file(kefu, "酒的口感不對，有異味", "q1@customer.example")
+    number = _file(kefu, "酒的口感不对，有异味", "q1@customer.example")
     handling = kefu.pending(number, "handling")
     view = kefu.show(number)
     assert (view["category"], view["department"], view["handler"]) == ("quality", "quality", "chen.qe")
@@ -35,7 +35,7 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     _wait_suspended(kefu, view["flow_run_id"])
     kefu.kill_worker()
     kefu.run("approvals", "decide", str(handling["id"]), "--as", "chen.qe",
-             "--decision", "approve", "--comment", "更換批次，補發兩箱")
+             "--decision", "approve", "--comment", "更换批次，补发两箱")
     kefu.start_worker()
     opinion = kefu.pending(number, "customer_feedback")
     assert opinion["assignee"] == "wu.ops"
@@ -49,9 +49,9 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     assert len(_sent(view, "feedback_form")) == 1
     assert _sent(view, "feedback_form")[0]["status"] == "sent"
     forms = [m for m in mailbox.to("q1@customer.example") if number in m["subject"]
-             and "反饋" in m["subject"]]
+             and "反馈" in m["subject"]]
     assert len(forms) == 1, [m["subject"] for m in mailbox.to("q1@customer.example")]
-    assert "更換批次" in forms[0]["body"]
+    assert "更换批次" in forms[0]["body"]
     kinds = [e["kind"] for e in view["events"]]
     assert kinds.count("handled") == 1 and kinds.count("archived") == 1
     assert view["approvals"][0]["decision"] == "approve"
@@ -64,7 +64,7 @@ def test_a_run_whose_decision_form_prefect_lost_goes_on_once_decided(kefu):
     run stays Suspended with no form and Prefect refuses every resume ("Run input schema not
     found."): the case would wait forever. Lose the form on purpose; the decision must still
     wake the run, once."""
-    number = _file(kefu, "酒的口感不對，有異味", "lost-form@customer.example")
+    number = _file(kefu, "酒的口感不对，有异味", "lost-form@customer.example")
     handling = kefu.pending(number, "handling")
     run_id = kefu.show(number)["flow_run_id"]
     _wait_suspended(kefu, run_id)
@@ -74,7 +74,7 @@ def test_a_run_whose_decision_form_prefect_lost_goes_on_once_decided(kefu):
     assert httpx.delete(f"{api}/flow_runs/{run_id}/input/{keyset['schema']}").status_code == 204
 
     decided = kefu.run("approvals", "decide", str(handling["id"]), "--as", "chen.qe",
-                       "--decision", "approve", "--comment", "更換批次")
+                       "--decision", "approve", "--comment", "更换批次")
     assert "flow run: resumed" in decided.stdout, decided.stdout + decided.stderr
     assert kefu.pending(number, "customer_feedback")["assignee"] == "wu.ops"
     view = kefu.show(number)
@@ -109,11 +109,11 @@ def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
         "sort": "CREATED_DESC", "limit": 1}).json()
     assert cards and cards[0]["type"] == "markdown"
     card = cards[0]["data"]
-    assert f"投訴 {number} · archived" in card and "張三" in card and "更換批次" in card
+    assert f"投诉 {number} · archived" in card and "张三" in card and "更换批次" in card
 
 
 def test_text_matching_no_category_is_classified_by_hand(kefu, mailbox):
-    number = _file(kefu, "上週來電至今無人聯繫", "t1@customer.example")
+    number = _file(kefu, "上周来电至今无人联系", "t1@customer.example")
     triage = kefu.pending(number, "triage")
     assert triage["assignee"] == "sun.admin"
     assert kefu.show(number)["status"] == "triage"
@@ -134,7 +134,7 @@ def test_text_matching_no_category_is_classified_by_hand(kefu, mailbox):
 
 
 def test_deciding_someone_elses_task_or_twice_is_refused_and_changes_nothing(kefu):
-    number = _file(kefu, "包裝破損，味道也不對", "r1@customer.example")
+    number = _file(kefu, "包装破损，味道也不对", "r1@customer.example")
     task = kefu.pending(number, "handling")
     before = kefu.show(number)
 
@@ -148,19 +148,19 @@ def test_deciding_someone_elses_task_or_twice_is_refused_and_changes_nothing(kef
     assert kefu.show(number)["events"] == before["events"]
 
     kefu.run("approvals", "decide", str(task["id"]), "--as", "chen.qe", "--decision", "reject",
-             "--comment", "經檢驗批次合格")
+             "--comment", "经检验批次合格")
     twice = kefu.run("approvals", "decide", str(task["id"]), "--as", "chen.qe",
                      "--decision", "approve", check=False)
     assert twice.returncode == 2 and "already decided" in twice.stderr
     decided = [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]
-    assert (decided["decision"], decided["comment"]) == ("reject", "經檢驗批次合格")
+    assert (decided["decision"], decided["comment"]) == ("reject", "经检验批次合格")
 
 
 def test_overdue_handling_escalates_up_the_ladder_across_a_weekend_once_per_rung(kefu, mailbox):
     # Received Friday 2026-11-27 16:00 Shanghai. 24 h clocks run through Saturday; handling
     # (3 working days) skips the weekend: Mon 30, Tue 1, Wed 2 December → due Wed 18:00.
     friday = "2026-11-27T16:00:00+08:00"
-    number = _file(kefu, "酒有沉澱物，要求退貨", "e1@customer.example", now=friday,
+    number = _file(kefu, "酒有沉淀物，要求退货", "e1@customer.example", now=friday,
                    shipped_on="2026-11-20")
     task = kefu.pending(number, "handling")
     view = kefu.show(number)
@@ -193,12 +193,12 @@ def test_overdue_handling_escalates_up_the_ladder_across_a_weekend_once_per_rung
                         if number in m["subject"]]
     # wang.gm is liu.quality's superior, the top of the chain and the GM: one mail per rung.
     assert sorted(m["subject"] for m in escalation_mails) == sorted(
-        m["subject"] for m in escalation_mails if any(f"第{n}級" in m["subject"] for n in (1, 2, 3)))
-    assert [sum(f"第{n}級" in m["subject"] for m in escalation_mails) for n in (1, 2, 3)] == [1, 1, 1]
+        m["subject"] for m in escalation_mails if any(f"第{n}级" in m["subject"] for n in (1, 2, 3)))
+    assert [sum(f"第{n}级" in m["subject"] for m in escalation_mails) for n in (1, 2, 3)] == [1, 1, 1]
 
 
 def test_a_decision_from_the_prefect_ui_form_goes_through_the_same_checks(kefu):
-    number = _file(kefu, "酒的風味變了", "ui1@customer.example")
+    number = _file(kefu, "酒的风味变了", "ui1@customer.example")
     task = kefu.pending(number, "handling")
     api = kefu.env["KEFU_PREFECT_API_URL"]
     run_id = kefu.show(number)["flow_run_id"]
@@ -209,7 +209,7 @@ def test_a_decision_from_the_prefect_ui_form_goes_through_the_same_checks(kefu):
         _wait_suspended(kefu, run_id)
         for _ in range(20):
             response = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": {
-                "decided_by": person, "decision": "approve", "comment": "UI 決定"}})
+                "decided_by": person, "decision": "approve", "comment": "UI 决定"}})
             if response.status_code != 503:
                 break
             time.sleep(0.25)
@@ -223,7 +223,7 @@ def test_a_decision_from_the_prefect_ui_form_goes_through_the_same_checks(kefu):
     resume_as("chen.qe")                                      # the assignee: recorded, case moves on
     opinion = kefu.pending(number, "customer_feedback")
     decided = [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]
-    assert (decided["decided_by"], decided["comment"]) == ("chen.qe", "UI 決定")
+    assert (decided["decided_by"], decided["comment"]) == ("chen.qe", "UI 决定")
     via = [e.get("via") for e in kefu.show(number)["events"] if e["kind"] == "approval_decided"]
     assert via == ["prefect-ui"]
     assert opinion["assignee"] == "wu.ops"

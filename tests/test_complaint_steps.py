@@ -41,7 +41,7 @@ def at(monkeypatch, moment: datetime) -> None:
 
 
 def file(policy, content: str, important: bool = False) -> str:
-    data = parse_complaint(policy, channel="phone", customer="測試客戶", phone="13800000000",
+    data = parse_complaint(policy, channel="phone", customer="测试客户", phone="13800000000",
                            content=content, email="c@customer.example", important=important)
     return file_complaint(policy, data).number
 
@@ -76,7 +76,7 @@ def close(policy, number: str, satisfied: bool = True) -> str:
 def test_doc13_variant_needs_the_quality_lead_then_the_general_manager(db):
     db.setenv("KEFU_POLICY", str(SHIPPED / "variants" / "doc13.yaml"))
     policy = load_policy()
-    number = file(policy, "酒的口感不對")
+    number = file(policy, "酒的口感不对")
     case.classify_complaint(policy, number)
     case.route_complaint(policy, number)
     first, second = policy.complaint.handling_steps
@@ -84,7 +84,7 @@ def test_doc13_variant_needs_the_quality_lead_then_the_general_manager(db):
     with session_scope() as session:
         task = session.get(ApprovalTask, review)
         assert task.assignee_key == "liu.quality"               # role:quality_lead
-        # 第六條2: the quality lead reports within three days of the investigation.
+        # 第六条2: the quality lead reports within three days of the investigation.
         assert task.due_at == MONDAY + timedelta(days=3)
     approve(policy, review)
     assert case.apply_handling_decision(policy, number, review, last_step=False) == "next"
@@ -92,8 +92,8 @@ def test_doc13_variant_needs_the_quality_lead_then_the_general_manager(db):
     with session_scope() as session:
         task = session.get(ApprovalTask, manager)
         assert task.assignee_key == "wang.gm"                   # role:general_manager
-        assert task.due_at == MONDAY + timedelta(days=7)        # 第六條3: 一周內處理完畢
-    approve(policy, manager, "reject", "方案不夠")
+        assert task.due_at == MONDAY + timedelta(days=7)        # 第六条3: 一周内处理完毕
+    approve(policy, manager, "reject", "方案不够")
     # on_reject: restart — the plan goes back to the quality lead in a new round.
     assert case.apply_handling_decision(policy, number, manager, last_step=True) == "restart"
     with session_scope() as session:
@@ -102,7 +102,7 @@ def test_doc13_variant_needs_the_quality_lead_then_the_general_manager(db):
 
 def test_a_customer_not_satisfied_reopens_handling_with_a_fresh_clock(db):
     policy = load_policy()
-    number = file(policy, "送貨員態度很差")
+    number = file(policy, "送货员态度很差")
     run_to_feedback(policy, number)
     at(db, MONDAY + timedelta(days=1))
     assert close(policy, number, satisfied=False) == "reopened"
@@ -121,7 +121,7 @@ def test_a_customer_not_satisfied_reopens_handling_with_a_fresh_clock(db):
 
 def test_re_running_every_step_changes_nothing_and_sends_nothing_twice(db):
     policy = load_policy()
-    number = file(policy, "包裝破損")
+    number = file(policy, "包装破损")
     run_to_feedback(policy, number)
     with session_scope() as session:
         before = session.scalar(select(func.count()).select_from(Notification))
@@ -147,18 +147,18 @@ def test_purge_removes_only_expired_ordinary_cases(db):
         close(policy, number)
         case.archive_complaint(policy, number)
     at(db, MONDAY + timedelta(days=364))
-    assert purge_expired() == []                                # 資料保存一年
+    assert purge_expired() == []                                # 资料保存一年
     at(db, MONDAY + timedelta(days=366))
     assert purge_expired(dry_run=True) == [ordinary]
     assert purge_expired() == [ordinary]
     with session_scope() as session:
         left = set(session.scalars(select(Complaint.number)))
-        assert left == {important}                              # 重要的資料長期保存
+        assert left == {important}                              # 重要的资料长期保存
 
 
 def test_weekly_report_counts_categories_points_and_handling_time(db):
     policy = load_policy()
-    quality, service, _unread = file(policy, "口感差"), file(policy, "態度差"), file(policy, "你好")
+    quality, service, _unread = file(policy, "口感差"), file(policy, "态度差"), file(policy, "你好")
     for number in (quality, service):
         case.classify_complaint(policy, number)
         case.route_complaint(policy, number)

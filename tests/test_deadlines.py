@@ -29,8 +29,8 @@ def calendar() -> WorkCalendar:
 
 def test_the_2026_holidays_are_as_chinese_calendar_publishes_them():
     """The literal dates below are derived from this table."""
-    off = [date(2026, 9, 25), date(2026, 9, 26), date(2026, 9, 27)]  # 中秋節
-    off += [date(2026, 10, d) for d in range(1, 8)]  # 國慶節
+    off = [date(2026, 9, 25), date(2026, 9, 26), date(2026, 9, 27)]  # 中秋节
+    off += [date(2026, 10, d) for d in range(1, 8)]  # 国庆节
     make_up = [date(2026, 9, 20), date(2026, 10, 10)]  # 调休: Sunday and Saturday worked
     assert not any(chinese_calendar.is_workday(d) for d in off)
     assert all(chinese_calendar.is_workday(d) for d in make_up)

@@ -125,7 +125,7 @@ def test_a_run_killed_after_the_customer_s_opinion_applies_it_once():
     from tasks import complaint_case as case
 
     policy = load_policy()
-    number = file(policy, "酒的口感不對")
+    number = file(policy, "酒的口感不对")
     run_to_feedback(policy, number)
     task_id = case.request_customer_opinion(policy, number, None)
     approve(policy, task_id)
@@ -148,7 +148,7 @@ def _decide_what_is_pending(database_url: str, policy, decided: set[int]) -> Non
             ApprovalTask.status == "pending", ApprovalTask.id.not_in(decided))).all()
         for task in pending:
             decide(session, policy, task.id, actor=task.assignee_key, decision="approve",
-                   comment="處理完畢")
+                   comment="处理完毕")
     decided.update(task.id for task in pending)  # committed: never decided twice
 
 
@@ -216,7 +216,7 @@ def _fired(stack: Stack) -> list[str]:
 
 def _file(stack: Stack) -> str:
     return stack.kefu.json("complaint", "file", "--channel", "phone", "--customer", "故障",
-                           "--phone", "13800000000", "--content", "酒的口感不對",
+                           "--phone", "13800000000", "--content", "酒的口感不对",
                            "--email", "fault@customer.example")["number"]
 
 
@@ -283,7 +283,7 @@ def test_a_sweep_killed_midway_escalates_each_rung_once_and_mails_it_once(tmp_pa
         batch = tmp_path / "batch.jsonl"
         batch.write_text("\n".join(json.dumps(
             {"channel": "phone", "customer": f"逾期{i}", "phone": "13800000000",
-             "content": "酒的口感不對"}, ensure_ascii=False) for i in range(3)), encoding="utf-8")
+             "content": "酒的口感不对"}, ensure_ascii=False) for i in range(3)), encoding="utf-8")
         kefu.run("complaint", "import", str(batch), now="2026-11-23T10:00:00+08:00")
         (tmp_path / "sweep@escalated#4").write_text("flow")
         later = "2026-12-04T10:00:00+08:00"
@@ -328,7 +328,7 @@ def test_postgresql_refusing_connections_gives_one_clear_line_and_loses_nothing(
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                          "WHERE datname = %s", (name,))
         for args in (("complaint", "show", number), ("complaint", "file", "--channel", "phone",
-                     "--customer", "斷線", "--phone", "13800000000", "--content", "酒的口感不對")):
+                     "--customer", "断线", "--phone", "13800000000", "--content", "酒的口感不对")):
             refused = kefu.run(*args, check=False)
             assert refused.returncode == 2, refused.stderr
             lines = refused.stderr.strip().splitlines()
@@ -342,5 +342,5 @@ def test_postgresql_refusing_connections_gives_one_clear_line_and_loses_nothing(
 
 
 def _file_offline(kefu: Kefu) -> str:
-    return kefu.json("complaint", "file", "--channel", "phone", "--customer", "斷線",
-                     "--phone", "13800000000", "--content", "酒的口感不對")["number"]
+    return kefu.json("complaint", "file", "--channel", "phone", "--customer", "断线",
+                     "--phone", "13800000000", "--content", "酒的口感不对")["number"]

@@ -10,7 +10,7 @@ def _lines(*rows: dict) -> str:
     return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
 
 
-GOOD = {"channel": "phone", "customer": "王五", "phone": "13900000000", "content": "酒味不對"}
+GOOD = {"channel": "phone", "customer": "王五", "phone": "13900000000", "content": "酒味不对"}
 
 
 def test_a_batch_is_filed_in_one_process_and_one_bad_line_files_nothing(offline_kefu, tmp_path):
@@ -25,7 +25,7 @@ def test_a_batch_is_filed_in_one_process_and_one_bad_line_files_nothing(offline_
     assert unknown.returncode == 2 and "line 2: unknown field colour" in unknown.stderr
     assert offline_kefu.json("complaint", "list") == []
 
-    batch.write_text(_lines(GOOD, {**GOOD, "customer": "趙六", "email": "z@customer.example"},
+    batch.write_text(_lines(GOOD, {**GOOD, "customer": "赵六", "email": "z@customer.example"},
                             {**GOOD, "important": True}), encoding="utf-8")
     done = offline_kefu.run("complaint", "import", str(batch), "--json")
     assert [r["number"] for r in json.loads(done.stdout)] == [

@@ -117,8 +117,8 @@ def site(tmp_path_factory, mailbox, policy):
 
         for name in ("first", "second"):
             number = file_complaint(policy, parse_complaint(
-                policy, channel="phone", customer="網頁測試", phone="13800000000",
-                content="新買的酒口感發苦，風味不對")).number
+                policy, channel="phone", customer="网页测试", phone="13800000000",
+                content="新买的酒口感发苦，风味不对")).number
             case.classify_complaint(policy, number)
             case.route_complaint(policy, number)
             step = policy.complaint.handling_steps[0]
@@ -140,7 +140,7 @@ def test_login_gives_an_httponly_samesite_session_and_checks_password_and_csrf(s
     assert client.post("/login", data={"username": "chen.qe", "password": PASSWORD}).status_code == 403
     wrong = client.post("/login", data={"username": "chen.qe", "password": "nope-nope",
                                         "csrf_token": token})
-    assert wrong.status_code == 401 and "帳號或密碼不正確" in wrong.text
+    assert wrong.status_code == 401 and "账号或密码不正确" in wrong.text
     ok = client.post("/login", data={"username": "chen.qe", "password": PASSWORD,
                                      "csrf_token": token})
     cookie = ok.headers["set-cookie"].lower()
@@ -149,7 +149,7 @@ def test_login_gives_an_httponly_samesite_session_and_checks_password_and_csrf(s
     assert inbox.status_code == 200
     assert site.numbers[0] in inbox.text and site.numbers[1] in inbox.text
     assert [e.outcome for e in site.audit(action="login", actor="chen.qe")][-2:] == ["refused", "ok"]
-    assert "我的待辦審批" in inbox.text  # zh-CN by default; English on request
+    assert "我的待办审批" in inbox.text  # zh-CN by default; English on request
     client.get("/lang/en?next=/")
     assert "My pending approvals" in client.get("/").text
 
@@ -186,7 +186,7 @@ def test_forged_link_is_refused_and_logged(site):
     forged = path[:-4] + ("AAAA" if not path.endswith("AAAA") else "BBBB")
     chen = site.login("chen.qe")
     answer = chen.get(forged)
-    assert answer.status_code == 403 and "鏈接無效" in answer.text
+    assert answer.status_code == 403 and "链接无效" in answer.text
     answer = chen.get("/l/" + "x" * 40)
     assert answer.status_code == 403
     assert any(e.reason.startswith("forged") for e in site.audit(action="link_use",
@@ -197,12 +197,12 @@ def test_another_persons_link_is_refused_then_it_works_once_for_its_owner(site):
     path = site.path(site.link_for("chen.qe@distillery.example", site.numbers[0]))
     liu = site.login("liu.quality")
     answer = liu.get(path)
-    assert answer.status_code == 403 and "不是發給您" in answer.text
+    assert answer.status_code == 403 and "不是发给您" in answer.text
     chen = site.login("chen.qe")
     opened = chen.get(path)
     assert opened.status_code == 303 and opened.headers["location"] == f"/tasks/{site.tasks['first']}"
     replay = chen.get(path)
-    assert replay.status_code == 403 and "已使用過" in replay.text
+    assert replay.status_code == 403 and "已使用过" in replay.text
     reasons = [e.reason.split(":")[0] for e in site.audit(action="link_use", outcome="refused")]
     assert "other_person" in reasons and "replayed" in reasons
     assert site.audit(action="link_use", outcome="ok", task_id=site.tasks["first"])
@@ -217,7 +217,7 @@ def test_an_expired_link_is_refused(site, policy, monkeypatch):
         link = issue_link(session, policy, site.tasks["first"], "chen.qe")
     monkeypatch.delenv("KEFU_NOW")
     answer = site.login("chen.qe").get(site.path(link))
-    assert answer.status_code == 403 and "已過期" in answer.text
+    assert answer.status_code == 403 and "已过期" in answer.text
     assert any(e.reason.startswith("expired") for e in site.audit(action="link_use",
                                                                   outcome="refused"))
 
@@ -280,7 +280,7 @@ def test_add_signer_and_nudge_from_the_task_page(site):
     liu = site.login("liu.quality")
     page = liu.get(f"/tasks/{task}").text  # now a signer: may view, may not decide yet
     assert 'id="nudge-form"' in page and 'id="decide-form"' not in page
-    # 催辦 is rate-limited per task: the CLI nudged this task a moment ago.
+    # 催办 is rate-limited per task: the CLI nudged this task a moment ago.
     again = liu.post(f"/tasks/{task}/nudge", data={"csrf_token": csrf_of(liu)})
     assert again.status_code == 409 and "next nudge" in again.text
     sun = site.login("sun.admin")
@@ -306,7 +306,7 @@ def test_html_and_sql_in_a_comment_are_stored_as_text_and_shown_escaped(site):
     again = chen.post(f"/tasks/{task}/decide", data={"decision": "reject",
                                                     "csrf_token": csrf_of(chen)})
     assert again.status_code == 409 and "already decided" in again.text
-    # 加簽 after chen.qe: now it is liu.quality's turn, in liu's inbox.
+    # 加签 after chen.qe: now it is liu.quality's turn, in liu's inbox.
     with session_scope() as session:
         liu_task = session.scalar(select(ApprovalTask.id).where(
             ApprovalTask.case_number == decided.case_number,

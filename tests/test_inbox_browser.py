@@ -48,8 +48,8 @@ def test_decide_from_the_mailed_link_in_a_browser(kefu, mailbox, inbox, policy):
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "scripts/setup installs Debian chromium"
-    number = kefu.json("complaint", "file", "--channel", "phone", "--customer", "瀏覽器客戶",
-                       "--phone", "13800000000", "--content", "新買的酒口感發苦，風味不對")["number"]
+    number = kefu.json("complaint", "file", "--channel", "phone", "--customer", "浏览器客户",
+                       "--phone", "13800000000", "--content", "新买的酒口感发苦，风味不对")["number"]
     task = kefu.pending(number, "handling")
     person = policy.organisation.person(task["assignee"])
     done = subprocess.run([*KEFU, "users", "set-password", person.key, "--password-stdin"],
@@ -86,12 +86,12 @@ def test_decide_from_the_mailed_link_in_a_browser(kefu, mailbox, inbox, policy):
 
         page.goto(inbox + f"/tasks/{task['id']}")
         page.select_option("#decision-select", "approve")
-        page.fill("#comment", "抽檢同批次，更換兩箱 <b>不是粗體</b>")
+        page.fill("#comment", "抽检同批次，更换两箱 <b>不是粗体</b>")
         page.click("#submit")
         page.wait_for_selector("#status")
         assert page.get_attribute("#status", "data-status") == "decided"
-        assert page.inner_text("#status") == "已決定"
-        assert "<b>不是粗體</b>" in page.inner_text("#state")  # shown as text, not markup
+        assert page.inner_text("#status") == "已决定"
+        assert "<b>不是粗体</b>" in page.inner_text("#state")  # shown as text, not markup
 
         kefu.status(number, "feedback")  # the flow run resumed and the case moved on
         kefu.pending(number, "customer_feedback")
@@ -100,6 +100,6 @@ def test_decide_from_the_mailed_link_in_a_browser(kefu, mailbox, inbox, policy):
         page.screenshot(path=str(SHOTS / "inbox-after-decision.png"), full_page=True)
 
         page.goto(link)  # the same link, a second time
-        assert "已使用過" in page.inner_text("#message")
+        assert "已使用过" in page.inner_text("#message")
         page.screenshot(path=str(SHOTS / "inbox-link-replayed.png"), full_page=True)
         browser.close()

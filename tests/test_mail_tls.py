@@ -66,17 +66,17 @@ def _url(box: Mailbox, extra: str = "") -> str:
 
 def test_a_server_with_an_untrusted_certificate_is_refused(tls_mailbox, caplog):
     with caplog.at_level(logging.DEBUG, logger="apprise"):
-        error = deliver([_url(tls_mailbox)], "標題", "內容")
+        error = deliver([_url(tls_mailbox)], "标题", "内容")
     assert error is not None
     assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
     assert tls_mailbox.messages == []
 
 
 def test_verify_no_sends_to_the_same_server_and_leaves_verification_on_for_others(tls_mailbox):
-    assert deliver([_url(tls_mailbox, "&verify=no")], "不驗證", "內容") is None
-    assert [m["subject"] for m in tls_mailbox.messages] == ["不驗證"]
+    assert deliver([_url(tls_mailbox, "&verify=no")], "不验证", "内容") is None
+    assert [m["subject"] for m in tls_mailbox.messages] == ["不验证"]
     # The unverified context was the mailer's own: the next verifying send still refuses.
-    assert deliver([_url(tls_mailbox)], "驗證", "內容") is not None
+    assert deliver([_url(tls_mailbox)], "验证", "内容") is not None
     assert len(tls_mailbox.messages) == 1
 
 
@@ -93,7 +93,7 @@ def test_a_trusted_server_gets_every_message_over_one_ca_bundle_load(tls_mailbox
         ssl.SSLContext.load_default_certs = counted
         from notifications.send import deliver
         for n in range(3):
-            assert deliver([{_url(tls_mailbox)!r}], f"第{{n}}封", "內容") is None
+            assert deliver([{_url(tls_mailbox)!r}], f"第{{n}}封", "内容") is None
         print(len(loads))
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, text=True,
@@ -115,6 +115,6 @@ def test_plain_mail_loads_no_ca_bundle(mailbox, monkeypatch):
 
     monkeypatch.setattr(ssl.SSLContext, "load_default_certs", counted)
     url = f"mailto://127.0.0.1:{mailbox.port}?from=kefu@test.example&mode=insecure&to=plain@test.example"
-    assert deliver([url], "明文", "內容") is None
+    assert deliver([url], "明文", "内容") is None
     assert loads == []
     assert [m["subject"] for m in mailbox.to("plain@test.example")] == ["明文"]

@@ -16,7 +16,7 @@ def _counts(kefu) -> dict[str, int]:
 
 
 def _apply(kefu, line: str = "cast_balls", revenue: str = "3500000", owner: str = "zheng.sales",
-           name: str = "華東鑄造廠"):
+           name: str = "华东铸造厂"):
     return kefu.run("prospect", "apply", "--name", name, "--product-line", line,
                     "--expected-annual-revenue", revenue, "--owner", owner, check=False)
 

@@ -67,17 +67,17 @@ def mail(mailbox, who: str, words: str, number: str) -> list[dict]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_prospect_through_its_whole_year(kefu, mailbox):
-    applied = kefu.json("prospect", "apply", "--name", "華東鑄造廠", "--product-line",
+    applied = kefu.json("prospect", "apply", "--name", "华东铸造厂", "--product-line",
                         "cast_balls", "--expected-annual-revenue", "3500000", "--owner",
                         "zheng.sales", now=day(0))
     number = applied["number"]
     assert applied["qualified"]
 
-    # 立項: review group → deputy leader → leader.
+    # 立项: review group → deputy leader → leader.
     chain = [decide(kefu, number, step, day(0.1 * (i + 1)))["assignee"]
              for i, step in enumerate(("feasibility", "audit", "approve"))]
     assert chain == ["lin.dev", "xu.deputy", "wang.gm"]
-    assert wait_for(lambda: mail(mailbox, "wang.gm", "立項批準", number), what="the leader's mail")
+    assert wait_for(lambda: mail(mailbox, "wang.gm", "立项批准", number), what="the leader's mail")
 
     # Budget within 7 days; deputy and finance audit, the leader approves.
     budget = pending(kefu, number, "budget_submit")
@@ -94,11 +94,11 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
     # Day 31: no tracking record → the shared sweep escalates to the owner and superior.
     kefu.run("escalations", "run", now=day(31))
     assert mail(mailbox, "zheng.sales", "逾期", number) and mail(mailbox, "li.east", "逾期", number)
-    kefu.run("prospect", "track", number, "--note", "拜訪採購部，報價中", now=day(33))
+    kefu.run("prospect", "track", number, "--note", "拜访采购部，报价中", now=day(33))
     # Day 91: no progress recorded → special attention to the deputy leader and the leader.
     kefu.run("escalations", "run", now=day(91))
     for who in ("xu.deputy", "wang.gm"):
-        assert mail(mailbox, who, "特別關注", number), who
+        assert mail(mailbox, who, "特别关注", number), who
 
     # Day 181: the special study decides to continue; day 366: the year report chain, whose
     # leader hands the project over to the sales company.
@@ -107,7 +107,7 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
         decide(kefu, number, step, day(366 + 0.1 * i))
     decide(kefu, number, "report_approve", day(366.3), "--outcome", "hand_over")
 
-    # Won: 客戶基本信息表 within 5 working days, with a temporary tier reviewed 6 months on.
+    # Won: 客户基本信息表 within 5 working days, with a temporary tier reviewed 6 months on.
     registration = pending(kefu, number, "registration")
     assert registration["assignee"] == "zheng.sales"
     kefu.run("prospect", "register", number, "--phone", "021-55550000", "--territory", "east",
@@ -121,21 +121,21 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
 
 
 def test_a_rejected_application_and_one_below_the_threshold(kefu, mailbox):
-    rejected = kefu.json("prospect", "apply", "--name", "華南設備廠", "--product-line",
+    rejected = kefu.json("prospect", "apply", "--name", "华南设备厂", "--product-line",
                          "equipment", "--expected-annual-revenue", "1200000", "--owner",
                          "zheng.sales", now=day(0))["number"]
     task = pending(kefu, rejected, "feasibility")
     kefu.run("approvals", "decide", str(task["id"]), "--as", "lin.dev", "--decision", "reject",
-             "--comment", "客戶資信不足", now=day(1))
+             "--comment", "客户资信不足", now=day(1))
     view = status(kefu, rejected, "rejected")
-    told = wait_for(lambda: mail(mailbox, "zheng.sales", "立項可行性評審", rejected),
+    told = wait_for(lambda: mail(mailbox, "zheng.sales", "立项可行性评审", rejected),
                     what="the applicant's mail")
-    assert "客戶資信不足" in told[0]["body"]
+    assert "客户资信不足" in told[0]["body"]
     api = kefu.env["KEFU_PREFECT_API_URL"]
     wait_for(lambda: httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json()["state_type"]
              == "COMPLETED", what="the rejected project's run to complete")
 
-    below = kefu.json("prospect", "apply", "--name", "小型設備商", "--product-line", "equipment",
+    below = kefu.json("prospect", "apply", "--name", "小型设备商", "--product-line", "equipment",
                       "--expected-annual-revenue", "999999", "--owner", "zheng.sales", now=day(0))
     assert not below["qualified"] and "below the equipment threshold" in below["reason"]
     override = pending(kefu, below["number"], "qualification_override")

@@ -1,4 +1,4 @@
-"""The rules of 銷售部門新客戶開發管理辦法 (000 D8) as plain functions: no database, no Prefect."""
+"""The rules of 销售部门新客户开发管理办法 (000 D8) as plain functions: no database, no Prefect."""
 
 from __future__ import annotations
 
@@ -115,11 +115,11 @@ def test_every_development_message_renders_in_both_locales(policy, locale):
     from notifications.render import render
 
     org = policy.organisation
-    prospect = Prospect(number="XK-2026-000007", name="華東鑄造廠", product_line="cast_balls",
+    prospect = Prospect(number="XK-2026-000007", name="华东铸造厂", product_line="cast_balls",
                         expected_annual_revenue=Decimal("3500000"), status="developing",
                         qualification_reason=None, budget_amount=Decimal("20000"))
-    task = SimpleNamespace(id=9, label="六個月專題研究", round=1, due_at=APPROVED, decision="approve",
-                           decided_by="lin.dev", comment="繼續跟進", allowed_decisions=["approve"],
+    task = SimpleNamespace(id=9, label="六个月专题研究", round=1, due_at=APPROVED, decision="approve",
+                           decided_by="lin.dev", comment="继续跟进", allowed_decisions=["approve"],
                            choices={"outcome": ["continue", "hand_over"]},
                            decision_data={"outcome": "continue"})
     common = {"recipient": org.person("xu.deputy"), "owner": org.person("zheng.sales"),
@@ -134,4 +134,4 @@ def test_every_development_message_renders_in_both_locales(policy, locale):
                          {**common, "year": 2027, "projects": [prospect], "case_number": "XKJ-2027"})
     assert "XKJ-2027" in title and "XK-2026-000007" in body
     title, _ = render("prospect_overdue", locale, {**common, "task": None})
-    assert ("跟蹤記錄" if locale == "zh-CN" else "tracking record") in title
+    assert ("跟踪记录" if locale == "zh-CN" else "tracking record") in title

@@ -53,7 +53,7 @@ def decide_as_assignee(policy, task_id: int, decision: str = "approve", **data) 
                comment=f"{decision} {data}", data=data)
 
 
-def apply(policy, revenue: str = "3500000", name: str = "華東鑄造廠") -> str:
+def apply(policy, revenue: str = "3500000", name: str = "华东铸造厂") -> str:
     return case.apply_prospect(policy, name=name, product_line="cast_balls",
                                expected_annual_revenue=revenue, owner="zheng.sales").number
 
@@ -68,7 +68,7 @@ def pass_chain(policy, number: str, chain: str, round: int = 1, **last_data) -> 
 
 
 def to_development(policy, number: str, monkeypatch) -> int:
-    """立項 (group → deputy → leader), reviews started, budget 20,000 approved; returns the
+    """立项 (group → deputy → leader), reviews started, budget 20,000 approved; returns the
     180-day special study task."""
     assert pass_chain(policy, number, "application") == "approved"
     special_study = case.start_reviews(policy, number)
@@ -198,7 +198,7 @@ def test_a_missed_tracking_record_escalates_and_a_record_starts_the_next_30_days
     at(db, MONDAY + timedelta(days=35))
     sweep(policy)
     assert "xu.deputy" in sent_to(number, "prospect_overdue")
-    done = case.track(policy, number, "拜訪採購部", progress=False)
+    done = case.track(policy, number, "拜访采购部", progress=False)
     assert datetime.fromisoformat(done["next_tracking_due_at"]) == MONDAY + timedelta(days=65)
     at(db, MONDAY + timedelta(days=40))
     before = len(sent_to(number, "prospect_overdue"))
@@ -208,12 +208,12 @@ def test_a_missed_tracking_record_escalates_and_a_record_starts_the_next_30_days
 
 def test_90_days_without_progress_tells_the_deputy_and_the_leader(db):
     policy = load_policy()
-    quiet, busy = apply(policy, name="甲廠"), apply(policy, name="乙廠")
+    quiet, busy = apply(policy, name="甲厂"), apply(policy, name="乙厂")
     for number in (quiet, busy):
         to_development(policy, number, db)
     at(db, MONDAY + timedelta(days=45))
-    case.track(policy, quiet, "電話聯繫", progress=False)
-    case.track(policy, busy, "樣品試用成功", progress=True)
+    case.track(policy, quiet, "电话联系", progress=False)
+    case.track(policy, busy, "样品试用成功", progress=True)
     at(db, MONDAY + timedelta(days=91))
     sweep(policy)
     assert sent_to(quiet, "prospect_attention") == ["xu.deputy", "wang.gm"]
@@ -241,7 +241,7 @@ def test_winning_registers_the_customer_with_a_temporary_tier_within_5_working_d
     case.register_customer(policy, number, phone="021-5555 0000", territory="east")
     assert case.close_project(policy, number, "hand_over") == "won"
     customer = prospect_view(number)["customer"]
-    assert customer["name"] == "華東鑄造廠" and customer["grade_temporary"] is True
+    assert customer["name"] == "华东铸造厂" and customer["grade_temporary"] is True
     assert customer["grade_review_due_at"].startswith("2027-09-11")
     assert prospect_view(number)["next_review"] is None
 
@@ -292,11 +292,11 @@ def test_bad_budget_and_spends_write_nothing(db):
 
 def test_changing_the_offsets_and_reloading_moves_every_pending_review(db, tmp_path):
     policy = load_policy()
-    numbers = [apply(policy, name=f"廠{i}") for i in range(2)]
+    numbers = [apply(policy, name=f"厂{i}") for i in range(2)]
     for number in numbers:
         to_development(policy, number, db)
     at(db, MONDAY + timedelta(days=10))
-    case.track(policy, numbers[0], "第一次拜訪", progress=True)  # its attention review is met
+    case.track(policy, numbers[0], "第一次拜访", progress=True)  # its attention review is met
     before = {n: {r["review"]: r for r in prospect_view(n)["reviews"]} for n in numbers}
 
     data = yaml.safe_load(Path(DEFAULT_POLICY).read_text(encoding="utf-8"))

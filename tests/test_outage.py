@@ -16,13 +16,13 @@ def test_decision_taken_while_prefect_is_down_is_applied_when_it_returns(tmp_pat
     kefu.start_worker()
     try:
         number = kefu.json("complaint", "file", "--channel", "phone", "--customer", "周末",
-                           "--phone", "13700000000", "--content", "瓶裝酒口感很差",
+                           "--phone", "13700000000", "--content", "瓶装酒口感很差",
                            "--email", "outage@customer.example")["number"]
         task = kefu.pending(number, "handling")
 
         stop_prefect(server)
         done = kefu.run("approvals", "decide", str(task["id"]), "--as", "chen.qe",
-                        "--decision", "approve", "--comment", "已處理")
+                        "--decision", "approve", "--comment", "已处理")
         assert "decision recorded" in done.stderr
         decided = [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]
         assert decided["decision"] == "approve"          # kept while Prefect is away

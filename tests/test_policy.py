@@ -111,7 +111,7 @@ def test_missing_policy_file_is_a_policy_error(tmp_path):
     ("7 days", Duration(7, "days")),
     ("1 week", Duration(7, "days")),
     ("2 weeks", Duration(14, "days")),
-    ("24小時", Duration(24, "hours")),
+    ("24小时", Duration(24, "hours")),
     ("30 min", Duration(30, "minutes")),
     (24, Duration(24, "hours")),
 ])

@@ -1,4 +1,4 @@
-"""The yearly 客戶等級評定 (000 D7 §5.1) end to end over 200 imported customers, on the real
+"""The yearly 客户等级评定 (000 D7 §5.1) end to end over 200 imported customers, on the real
 Prefect server and worker, with KEFU_NOW; and an A customer's complaint handled first."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _figures_csv(path) -> str:
     lines = ["name,phone,territory,year,sales,growth,overdue_payments,cooperation,grade"]
     for i in range(200):
         grade = "B" if i < 20 else ""
-        lines.append(f"評定客戶{i:03d},1360000{i:04d},{TERRITORIES[i % 3]},2026,"
+        lines.append(f"评定客户{i:03d},1360000{i:04d},{TERRITORIES[i % 3]},2026,"
                      f"{rng.randint(20, 600)},{rng.randint(-10, 40)},{rng.randint(0, 3)},"
                      f"{rng.randint(30, 100)},{grade}")
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -53,49 +53,49 @@ def test_yearly_assessment_pregrades_escalates_a_late_chief_meets_and_publishes(
     east = [n for n, p in view["proposals"].items() if p["territory"] == "east"]
     south = [n for n, p in view["proposals"].items() if p["territory"] == "south"]
     asked = wait_for(lambda: [m for m in mailbox.to("li.east@distillery.example")
-                              if "客戶等級初評 2027" in m["subject"]], what="the pre-grade mail")
+                              if "客户等级初评 2027" in m["subject"]], what="the pre-grade mail")
     assert east[0] in asked[0]["body"] and south[0] not in asked[0]["body"]
 
     # A chief may only re-grade customers of their own territory, with a reason.
     refused = kefu.run("tiers", "decide", str(pregrades["li.east"]["id"]), "--as", "li.east",
-                       "--override", f"{south[0]}=A:好客戶", check=False, now="2027-03-26T10:00")
+                       "--override", f"{south[0]}=A:好客户", check=False, now="2027-03-26T10:00")
     assert refused.returncode == 2 and "--override" in refused.stderr
     refused = kefu.run("tiers", "decide", str(pregrades["li.east"]["id"]), "--as", "li.east",
                        "--override", f"{east[0]}=A", check=False, now="2027-03-26T10:00")
     assert refused.returncode == 2 and "reason" in refused.stderr
     kefu.run("tiers", "decide", str(pregrades["li.east"]["id"]), "--as", "li.east",
-             "--override", f"{east[0]}=A:新品鋪貨積極", "--override", f"{east[1]}=C:回款拖延",
+             "--override", f"{east[0]}=A:新品铺货积极", "--override", f"{east[1]}=C:回款拖延",
              now="2027-03-26T10:00")
     kefu.run("tiers", "decide", str(pregrades["xie.south"]["id"]), "--as", "xie.south",
              now="2027-03-29T10:00")
 
-    # tang.north is late: the sweep escalates to him and his superior, 銷售部長.
+    # tang.north is late: the sweep escalates to him and his superior, 销售部长.
     swept = kefu.json("escalations", "run", now="2027-03-31T09:00")
     assert {(e["case"], e["level"]) for e in swept["escalated"]} >= {("DJ-2027", 1)}
     assert [e["notified"] for e in swept["escalated"] if e["case"] == "DJ-2027"] == [
         ["tang.north", "he.sales"]]
     late = [m for m in mailbox.to("he.sales@distillery.example")
-            if "逾期升級" in m["subject"] and "DJ-2027" in m["subject"]]
-    assert late and "客戶等級評定" in late[0]["subject"] and "唐科長" in late[0]["body"]
-    assert not [m for m in mailbox.messages if "逾期升級" in m["subject"] and "DJ-2027" in
+            if "逾期升级" in m["subject"] and "DJ-2027" in m["subject"]]
+    assert late and "客户等级评定" in late[0]["subject"] and "唐科长" in late[0]["body"]
+    assert not [m for m in mailbox.messages if "逾期升级" in m["subject"] and "DJ-2027" in
                 m["subject"] and {"li.east@distillery.example"} & set(m["to"])]
     kefu.run("tiers", "decide", str(pregrades["tang.north"]["id"]), "--as", "tang.north",
              now="2027-03-31T11:00")
 
-    # 促銷科 convenes the meeting with the whole table; it fixes the grades.
+    # 促销科 convenes the meeting with the whole table; it fixes the grades.
     meeting = wait_for(lambda: [t for t in kefu.json("tiers", "show", "2027")["approvals"]
                                 if t["step"] == "meeting"], timeout=90, what="the meeting task")[0]
     assert meeting["assignee"] == "ma.promo"
     table = wait_for(lambda: [m for m in mailbox.to("ma.promo@distillery.example")
-                              if "客戶等級評定會議 2027" in m["subject"]], what="the meeting mail")
-    assert all(f"評定客戶{i:03d}" in table[0]["body"] for i in range(200))
+                              if "客户等级评定会议 2027" in m["subject"]], what="the meeting mail")
+    assert all(f"评定客户{i:03d}" in table[0]["body"] for i in range(200))
     decision = {
-        "overrides": {east[1]: {"grade": "B", "reason": "會議復評：已承諾四月前結清"},
-                      south[0]: {"grade": "A", "reason": "會議復評：戰略合作夥伴"}},
+        "overrides": {east[1]: {"grade": "B", "reason": "会议复评：已承诺四月前结清"},
+                      south[0]: {"grade": "A", "reason": "会议复评：战略合作伙伴"}},
         "attendees": ["ma.promo", "he.sales", "li.east", "xie.south", "tang.north", "qian.finance"],
-        "a_support_plan": "A類客戶旺季優先排產，每季度走訪一次",
+        "a_support_plan": "A类客户旺季优先排产，每季度走访一次",
         "special_policies": [{"customer": south[0], "policy": "年度返利2%"}],
-        "credit_terms": [{"customer": east[0], "terms": "月結60天"}],
+        "credit_terms": [{"customer": east[0], "terms": "月结60天"}],
     }
     (tmp_path / "decision.json").write_text(json.dumps(decision, ensure_ascii=False), encoding="utf-8")
     kefu.run("tiers", "decide", str(meeting["id"]), "--as", "ma.promo",
@@ -116,13 +116,13 @@ def test_yearly_assessment_pregrades_escalates_a_late_chief_meets_and_publishes(
     change = card["grade_history"][-1]
     assert (change["to"], change["by"], change["source"], change["case"]) == (
         "A", "ma.promo", "assessment", "DJ-2027")
-    assert "戰略合作夥伴" in change["reason"]
+    assert "战略合作伙伴" in change["reason"]
 
     _assert_workbook(view, results, south[0], east[0])
     published = wait_for(lambda: [m for m in mailbox.to("zheng.sales@distillery.example")
-                                  if "2027 年度客戶等級評定結果" in m["subject"]],
+                                  if "2027 年度客户等级评定结果" in m["subject"]],
                          what="the results mail to sales")
-    assert south[0] in published[0]["body"] and "每季度走訪" in published[0]["body"]
+    assert south[0] in published[0]["body"] and "每季度走访" in published[0]["body"]
     _assert_dashboard(kefu, view)
 
 
@@ -130,17 +130,17 @@ def _assert_workbook(view: dict, results: dict, promoted: str, credit: str) -> N
     from openpyxl import load_workbook
 
     book = load_workbook(view["result_file"], read_only=True)
-    rows = list(book["客戶等級評定"].iter_rows(values_only=True))
-    assert rows[0][:6] == ("客戶", "片區", "原等級", "建議等級", "評分", "最終等級")
+    rows = list(book["客户等级评定"].iter_rows(values_only=True))
+    assert rows[0][:6] == ("客户", "片区", "原等级", "建议等级", "评分", "最终等级")
     assert len(rows) == 201
     by_name = {r[0]: r for r in rows[1:]}
-    assert by_name[promoted][5] == "A" and "戰略合作夥伴" in by_name[promoted][8]
-    a_list = [r[0] for r in list(book["A類客戶"].iter_rows(values_only=True))[1:]]
+    assert by_name[promoted][5] == "A" and "战略合作伙伴" in by_name[promoted][8]
+    a_list = [r[0] for r in list(book["A类客户"].iter_rows(values_only=True))[1:]]
     assert sorted(a_list) == sorted(n for n, r in results.items() if r["grade"] == "A")
-    decided = dict(list(book["會議決定"].iter_rows(values_only=True))[1:3])
+    decided = dict(list(book["会议决定"].iter_rows(values_only=True))[1:3])
     assert decided["召集人"] == "ma.promo" and "qian.finance" in decided["出席"]
-    terms = [r[1] for r in book["會議決定"].iter_rows(values_only=True) if r[0] == "資信及特別結算"]
-    assert terms == [f"{credit}：月結60天"]
+    terms = [r[1] for r in book["会议决定"].iter_rows(values_only=True) if r[0] == "资信及特别结算"]
+    assert terms == [f"{credit}：月结60天"]
 
 
 def _assert_dashboard(kefu, view: dict) -> None:
@@ -157,23 +157,23 @@ def _assert_dashboard(kefu, view: dict) -> None:
 def test_a_customers_complaint_is_handled_first_with_a_tighter_deadline(kefu, tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("name,phone,territory,year,sales,growth,overdue_payments,cooperation,grade\n"
-                    "甲級酒行,13511112222,east,2026,520,20,0,95,A\n"
-                    "乙級酒行,13511113333,east,2026,120,5,1,70,B\n", encoding="utf-8")
+                    "甲级酒行,13511112222,east,2026,520,20,0,95,A\n"
+                    "乙级酒行,13511113333,east,2026,120,5,1,70,B\n", encoding="utf-8")
     kefu.run("customers", "import", str(path))
     filed = "2026-11-24T10:00"  # Tuesday
     numbers = {}
-    for name, phone in (("甲級酒行", "13511112222"), ("乙級酒行", "13511113333")):
+    for name, phone in (("甲级酒行", "13511112222"), ("乙级酒行", "13511113333")):
         numbers[name] = kefu.json("complaint", "file", "--channel", "phone", "--customer", name,
-                                  "--phone", phone, "--content", "酒的口感不對", now=filed)["number"]
-    first, other = kefu.show(numbers["甲級酒行"]), kefu.show(numbers["乙級酒行"])
+                                  "--phone", phone, "--content", "酒的口感不对", now=filed)["number"]
+    first, other = kefu.show(numbers["甲级酒行"]), kefu.show(numbers["乙级酒行"])
     assert (first["priority"], other["priority"]) == ("A", None)
     local = ZoneInfo("Asia/Shanghai")
     assert datetime.fromisoformat(first["due"]["handling"]).astimezone(local).isoformat() == \
         "2026-11-25T18:00:00+08:00"  # 1 working day instead of 3
     assert datetime.fromisoformat(other["due"]["handling"]).astimezone(local).isoformat() == \
         "2026-11-27T18:00:00+08:00"
-    kefu.pending(numbers["甲級酒行"], "handling")
+    kefu.pending(numbers["甲级酒行"], "handling")
     api = kefu.env["KEFU_PREFECT_API_URL"]
-    run = wait_for(lambda: (r := httpx.get(f"{api}/flow_runs/{kefu.show(numbers['甲級酒行'])['flow_run_id']}")
+    run = wait_for(lambda: (r := httpx.get(f"{api}/flow_runs/{kefu.show(numbers['甲级酒行'])['flow_run_id']}")
                             .json())["name"].endswith("quality") and r, what="the run to be named")
     assert "priority:A" in run["tags"]

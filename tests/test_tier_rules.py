@@ -1,4 +1,4 @@
-"""客戶等級評定 (000 D7; 004 D22) rules: plain functions, no database, no Prefect."""
+"""客户等级评定 (000 D7; 004 D22) rules: plain functions, no database, no Prefect."""
 
 from __future__ import annotations
 
@@ -72,11 +72,11 @@ def test_each_territory_has_its_section_chief(policy):
 def test_meeting_overrides_pregrade_which_overrides_proposal():
     proposals = {"甲": {"grade": "B", "proposed": "B"}, "乙": {"grade": None, "proposed": "C"},
                  "丙": {"grade": "A", "proposed": "A"}}
-    pregrades = {"甲": {"grade": "A", "reason": "新品推廣好", "by": "li.east"},
+    pregrades = {"甲": {"grade": "A", "reason": "新品推广好", "by": "li.east"},
                  "乙": {"grade": "B", "reason": "回款改善", "by": "xie.south"}}
-    meeting = {"甲": {"grade": "B", "reason": "會議復評：庫存積壓", "by": "ma.promo"}}
+    meeting = {"甲": {"grade": "B", "reason": "会议复评：库存积压", "by": "ma.promo"}}
     results = final_grades(proposals, pregrades, meeting)
-    assert results["甲"] | {} == {"grade": "B", "reason": "會議復評：庫存積壓", "by": "ma.promo",
+    assert results["甲"] | {} == {"grade": "B", "reason": "会议复评：库存积压", "by": "ma.promo",
                                   "source": "meeting", "previous": "B", "proposed": "B"}
     assert (results["乙"]["grade"], results["乙"]["source"]) == ("B", "pregrade")
     assert (results["丙"]["grade"], results["丙"]["source"], results["丙"]["by"]) == ("A", "proposal", None)
@@ -101,10 +101,10 @@ def test_tier_case_request_renders_for_every_kind(policy, locale, kind):
     detail = {"exception": "refuse_a_order"} if kind == "order_exception" else {}
     choices = {"grade": ["A", "B", "C"]} if kind == "temporary_review" else {}
     title, body = render("tier_case_requested", locale, {
-        "case": SimpleNamespace(number="AA-2027-0001", requested_by="zheng.sales", reason="增長快",
+        "case": SimpleNamespace(number="AA-2027-0001", requested_by="zheng.sales", reason="增长快",
                                 detail=detail),
         "customer": SimpleNamespace(name="某酒行", grade="B", grade_temporary=False, territory="east"),
-        "kind_label": "A級客戶申報",
+        "kind_label": "A级客户申报",
         "task": SimpleNamespace(id=7, due_at=datetime(2027, 4, 1, 10, tzinfo=UTC), choices=choices),
         "recipient": policy.organisation.person("li.east"), "tz": "Asia/Shanghai", "link": ""})
     assert "AA-2027-0001" in title and "某酒行" in body and "2027-04-01 18:00" in body

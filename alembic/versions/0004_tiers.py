@@ -3,7 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 
-000 D7 客戶等級評定: customers' yearly figures, their grade history, the yearly assessments,
+000 D7 客户等级评定: customers' yearly figures, their grade history, the yearly assessments,
 A-class applications / order exceptions / temporary-grade reviews, and complaint priority.
 Create Date: 2026-11-23 14:32:49.854482
 
