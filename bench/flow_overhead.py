@@ -50,7 +50,7 @@ def _complaint_once(policy, number_hint: int) -> tuple[float, int, float, float]
     from models.db import session_scope
     from runtime.runs import start_complaint_run, wake_task
     from tasks.approvals import decide
-    from tasks.intake import file_complaint, parse_complaint
+    from tasks.complaint.intake import file_complaint, parse_complaint
 
     data = parse_complaint(policy, channel="phone", customer=f"基准{number_hint}",
                            phone="13800000000", content="酒的口感不对", email="b@bench.example")

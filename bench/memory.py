@@ -77,8 +77,8 @@ def _running_runs() -> int:
 
 
 def _waiting_case(policy, i: int) -> tuple[str, int]:
-    from tasks import complaint_case as case
-    from tasks.intake import file_complaint, parse_complaint
+    from tasks.complaint import case
+    from tasks.complaint.intake import file_complaint, parse_complaint
 
     data = parse_complaint(policy, channel="phone", customer=f"等待{i}", phone="13800000000",
                            content="酒的口感不对", email="m@bench.example")

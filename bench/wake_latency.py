@@ -67,7 +67,7 @@ def measure(cases: int = 20) -> dict:
     from policy.load import load_policy
     from runtime.runs import PrefectUnavailable, start_complaint_run, wake_task
     from tasks.approvals import decide
-    from tasks.intake import file_complaint, parse_complaint
+    from tasks.complaint.intake import file_complaint, parse_complaint
 
     policy = load_policy()
     waiting = []

@@ -30,8 +30,8 @@ def complaint_import(
 
     from policy.load import load_policy
     from runtime.runs import PrefectUnavailable, start_complaint_runs
+    from tasks.complaint.intake import IntakeError, file_complaint, parse_complaint
     from tasks.deadlines import now
-    from tasks.intake import IntakeError, file_complaint, parse_complaint
 
     policy = load_policy()
     today = now().astimezone(ZoneInfo(policy.calendar.timezone)).date()

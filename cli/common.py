@@ -10,8 +10,8 @@ from sqlalchemy.exc import DatabaseError
 
 from policy.load import PolicyError
 from tasks.approvals import ApprovalError
+from tasks.complaint.intake import IntakeError
 from tasks.deadlines import ClockError
-from tasks.intake import IntakeError
 
 
 def fail(message: str, code: int = 2) -> None:

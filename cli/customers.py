@@ -28,7 +28,7 @@ def customers_import(
     """Import customers' yearly figures from CSV or .xlsx (columns: name, phone, territory,
     year, sales, growth, overdue_payments, cooperation; optional profit, email, address,
     grade). Every row is checked first; one bad cell and nothing is imported."""
-    from tasks.customer_import import import_rows, parse_rows, read_table
+    from tasks.tier.customer_import import import_rows, parse_rows, read_table
 
     policy = load_policy()
     table = read_table(file)
@@ -52,7 +52,7 @@ def customers_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """One customer: grade, territory, yearly figures and the grade history (who, when, why)."""
-    from tasks.grades import customer_view
+    from tasks.tier.grades import customer_view
 
     view = customer_view(name)
     if as_json:
@@ -72,8 +72,8 @@ def tiers_start(
 ) -> None:
     """Open this year's assessment now and start its flow run (the schedule does this on 25 March)."""
     from runtime.runs import PrefectUnavailable
-    from tasks.grades import start_run
-    from tasks.tier_case import assessment_year, open_assessment
+    from tasks.tier.case import assessment_year, open_assessment
+    from tasks.tier.grades import start_run
 
     policy = load_policy()
     year = year or assessment_year(policy)
@@ -95,7 +95,7 @@ def tiers_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """One year's assessment: tasks, proposals and (once published) the results."""
-    from tasks.tier_case import assessment_view, number_for, table_markdown
+    from tasks.tier.case import assessment_view, number_for, table_markdown
 
     number = number_for(load_policy(), year)
     if as_json:
@@ -121,7 +121,7 @@ def tiers_decide(
 ) -> None:
     """Hand in a pre-grade (section chief), the meeting's decision (促销科), or a decision on an
     A application, an order exception or a temporary-grade review; the flow continues."""
-    from tasks.grades import decide_tier_task
+    from tasks.tier.grades import decide_tier_task
 
     data: dict = json.loads(file.read_text(encoding="utf-8")) if file else {}
     overrides = dict(data.get("overrides") or {})
@@ -142,7 +142,7 @@ def tiers_decide(
 
 def _start_case(number: str) -> None:
     from runtime.runs import PrefectUnavailable
-    from tasks.grades import start_run
+    from tasks.tier.grades import start_run
 
     typer.echo(number)
     try:
@@ -161,7 +161,7 @@ def customers_apply_a(
     reason: Annotated[str, typer.Option(help="Why this customer should be grade A")],
 ) -> None:
     """Apply for grade A between meetings: section chief → 销售部长 → GM (000 D7 §6.2 B)."""
-    from tasks.grades import open_tier_case
+    from tasks.tier.grades import open_tier_case
 
     _start_case(open_tier_case(load_policy(), "a_application", name, by, reason))
 
@@ -176,7 +176,7 @@ def customers_order_exception(
     order: Annotated[str | None, typer.Option(help="The order's reference")] = None,
 ) -> None:
     """Refuse an A customer's order, or put a B/C order first: needs 销售部长 or higher (§6.2 C)."""
-    from tasks.grades import open_tier_case
+    from tasks.tier.grades import open_tier_case
 
     _start_case(open_tier_case(load_policy(), "order_exception", name, by, reason,
                                {"exception": exception, "order": order}))
@@ -186,7 +186,7 @@ def customers_order_exception(
 @clear_errors
 def customers_reviews() -> None:
     """Open the reviews of temporary grades whose six months are up (the worker does this daily)."""
-    from tasks.grades import open_due_reviews
+    from tasks.tier.grades import open_due_reviews
 
     for number in open_due_reviews(load_policy()):
         _start_case(number)
@@ -199,7 +199,7 @@ def tiers_case(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """An A application, order exception or temporary-grade review."""
-    from tasks.grades import tier_case_view
+    from tasks.tier.grades import tier_case_view
 
     view = tier_case_view(number)
     if as_json:

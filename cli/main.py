@@ -54,9 +54,15 @@ class Period(StrEnum):
 
 @app.callback()
 def check_environment() -> None:
-    """A bad KEFU_NOW is refused before any command runs."""
+    """A bad KEFU_NOW is refused before any command runs. Every change a command makes is
+    audited with the OS account that typed it (``entered_by``): the CLI is an admin tool, and
+    ``--as P`` records a decision on P's behalf, not proof that P took it."""
+    import getpass
+
+    from tasks.audit import set_operator
     from tasks.deadlines import now
 
+    set_operator(f"os:{getpass.getuser()}")
     try:
         now()
     except ClockError as exc:
@@ -79,7 +85,7 @@ def init() -> None:
     typer.echo(f"policy {policy.name}: {counts['departments']} departments, "
                f"{counts['people']} people")
     if policy.new_customer is not None:  # the review offsets may have changed: move the reviews
-        from tasks.prospect_case import reschedule
+        from tasks.new_customer.case import reschedule
 
         typer.echo(f"development projects: {len(reschedule(policy))} pending review(s) moved")
 
@@ -107,8 +113,8 @@ def complaint_file(
     """File a complaint (客户投诉表); prints its number and starts its flow run."""
     from zoneinfo import ZoneInfo
 
+    from tasks.complaint.intake import file_complaint, parse_complaint
     from tasks.deadlines import now
-    from tasks.intake import file_complaint, parse_complaint
 
     policy = load_policy()
     today = now().astimezone(ZoneInfo(policy.calendar.timezone)).date()
@@ -141,7 +147,7 @@ def complaint_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Everything about one complaint: route, clocks, approvals, history, messages, points."""
-    from tasks.case_card import case_card_markdown, complaint_view
+    from tasks.complaint.card import case_card_markdown, complaint_view
 
     if as_json:
         emit_json(complaint_view(number))
@@ -194,7 +200,7 @@ def complaint_special(
     reason: Annotated[str, typer.Option(help="Why this case is special")],
 ) -> None:
     """Mark a special case: handling may take 7 working days from receipt (§3)."""
-    from tasks.complaint_case import mark_special
+    from tasks.complaint.case import mark_special
 
     due = mark_special(load_policy(), number, by, reason)
     typer.echo(f"{number}: handling now due {due.isoformat()}")
@@ -231,7 +237,9 @@ def approvals_list(
 @clear_errors
 def approvals_decide(
     task_id: int,
-    by: Annotated[str, typer.Option("--as", help="Who decides (a person key)")],
+    by: Annotated[str, typer.Option("--as", help=(
+        "The person on whose behalf you record the decision (a person key); the audit log and "
+        "the case record you, the OS user, as the one who entered it"))],
     decision: Annotated[DecisionChoice, typer.Option(help="approve, reject or send_back")],
     comment: Annotated[str | None, typer.Option(help="Reason or handling result")] = None,
     category: Annotated[str | None, typer.Option(help="The category, when classifying by hand")] = None,
@@ -239,7 +247,10 @@ def approvals_decide(
     outcome: Annotated[str | None, typer.Option(
         help="continue, suspend, terminate or hand_over (a development project's review)")] = None,
 ) -> None:
-    """Decide an approval task; the waiting flow run continues."""
+    """Record a decision an approver gave you (admin); the waiting flow run continues.
+
+    Approvers decide themselves in the inbox, from the signed link in their message, or in the
+    Prefect UI form with its one-time code."""
     from models.db import session_scope
     from runtime.runs import PrefectUnavailable, wake_task
     from tasks.approvals import ApprovalError, decide
@@ -256,7 +267,9 @@ def approvals_decide(
         record_alone(actor=by, action="decide", outcome="refused", via="cli", task_id=task_id,
                      case_number=refused.case_number, reason=str(refused))
         raise
-    typer.echo(f"task {task_id} ({case_number}): {decision.value} by {by}")
+    from tasks.audit import operator
+
+    typer.echo(f"task {task_id} ({case_number}): {decision.value} by {by}, entered by {operator()}")
     try:
         outcome = wake_task(task_id)
         typer.echo(f"flow run: {outcome}")
@@ -305,7 +318,7 @@ def archive_purge(
     dry_run: Annotated[bool, typer.Option(help="Only list what would be removed")] = False,
 ) -> None:
     """Remove archived cases whose retention has expired; important cases are kept."""
-    from tasks.archive import purge_expired
+    from tasks.complaint.archive import purge_expired
 
     numbers = purge_expired(dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
@@ -320,7 +333,7 @@ def report(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV")] = False,
 ) -> None:
     """Complaint statistics for the weekly or monthly meeting (§5)."""
-    from tasks.report import complaint_report, report_rows
+    from tasks.complaint.report import complaint_report, report_rows
 
     data = complaint_report(load_policy(), period.value)
     if as_json:

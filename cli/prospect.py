@@ -19,7 +19,7 @@ def _emit(value: object) -> None:
 
 
 def _start_run(number: str) -> str | None:
-    from runtime.prospect_runs import start_prospect_run
+    from runtime.new_customer_runs import start_prospect_run
     from runtime.runs import PrefectUnavailable
 
     try:
@@ -48,7 +48,7 @@ def prospect_apply(
     as_json: JSON = False,
 ) -> None:
     """File a 新客户开发立项申请书; prints its number and starts its flow run."""
-    from tasks.prospect_case import apply_prospect
+    from tasks.new_customer.case import apply_prospect
 
     prospect = apply_prospect(load_policy(), name=name, product_line=product_line,
                               expected_annual_revenue=expected_annual_revenue, owner=owner)
@@ -65,7 +65,7 @@ def prospect_apply(
 
 def prospect_show(number: str, as_json: JSON = False) -> None:
     """Status, approvals, budget, next review, reviews and history of one project."""
-    from tasks.prospect_card import prospect_card_markdown, prospect_view
+    from tasks.new_customer.card import prospect_card_markdown, prospect_view
 
     if as_json:
         _emit(prospect_view(number))
@@ -75,7 +75,7 @@ def prospect_show(number: str, as_json: JSON = False) -> None:
 
 def prospect_list(as_json: JSON = False) -> None:
     """Every project, newest first, with its next review."""
-    from tasks.prospect_card import projects_table
+    from tasks.new_customer.card import projects_table
 
     rows = projects_table()
     if as_json:
@@ -96,7 +96,7 @@ def prospect_track(
     as_json: JSON = False,
 ) -> None:
     """Record a tracking record (at least every 30 days, 000 D8 §4.1)."""
-    from tasks.prospect_case import track
+    from tasks.new_customer.case import track
 
     done = track(load_policy(), number, note, progress)
     if as_json:
@@ -110,7 +110,7 @@ def prospect_budget(
     amount: Annotated[str, typer.Option(help="The preliminary budget, 元 (≤ 30,000)")],
 ) -> None:
     """Submit the 费用预算表 (within 7 days of approval); it goes to the audit chain."""
-    from tasks.prospect_case import submit_budget
+    from tasks.new_customer.case import submit_budget
 
     task_id = submit_budget(load_policy(), number, amount)
     typer.echo(f"{number}: budget {amount} submitted for audit")
@@ -123,7 +123,7 @@ def prospect_spend(
     as_json: JSON = False,
 ) -> None:
     """Record an actual expense; more than 5% over budget needs the leader's approval."""
-    from tasks.prospect_case import record_spend
+    from tasks.new_customer.case import record_spend
 
     spend = record_spend(load_policy(), number, amount)
     if as_json:
@@ -143,7 +143,7 @@ def prospect_register(
     address: Annotated[str | None, typer.Option(help="The customer's address")] = None,
 ) -> None:
     """Fill in the won customer's 客户基本信息表 (within 5 working days, 000 D9)."""
-    from tasks.prospect_case import register_customer
+    from tasks.new_customer.case import register_customer
 
     task_id = register_customer(load_policy(), number, phone=phone, territory=territory,
                                 email=email, address=address)
@@ -153,7 +153,7 @@ def prospect_register(
 
 def prospect_reschedule(as_json: JSON = False) -> None:
     """Move every pending review to the offsets now in the policy file."""
-    from tasks.prospect_case import reschedule
+    from tasks.new_customer.case import reschedule
 
     moved = reschedule(load_policy())
     if as_json:
@@ -168,9 +168,9 @@ def prospect_reward(
     year: Annotated[int, typer.Option(help="The year whose won projects are rewarded")],
 ) -> None:
     """Start the year-end reward proposal: review group → finance → chairman (000 D8 §6)."""
-    from runtime.prospect_runs import start_reward_run
+    from runtime.new_customer_runs import start_reward_run
     from runtime.runs import PrefectUnavailable
-    from tasks.prospect_case import propose_reward
+    from tasks.new_customer.case import propose_reward
 
     number = propose_reward(load_policy(), year)
     typer.echo(number)

@@ -10,33 +10,21 @@ this function returns the recorded decision.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Literal
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import asuspend_flow_run
-from prefect.input import RunInput
 from prefect.runtime import flow_run
 
 from models import ApprovalStatus, ApprovalTask
 from models.db import session_scope
 from policy.load import load_policy
 from runtime.faults import STEP_HOOKS
-from runtime.runs import pause_key
 from tasks import audit, events
 from tasks.approvals import ApprovalError, decide, group, settled
 from tasks.deadlines import now
-
-
-class DecisionInput(RunInput):
-    """The decision form shown on a suspended run in the Prefect UI."""
-
-    decided_by: str
-    decision: Literal["approve", "reject", "send_back"]
-    comment: str = ""
-    category: str | None = None
-    person: str | None = None
-    outcome: str | None = None
+from tasks.decision_form import FORM_FIELDS, DecisionInput, pause_key
+from tasks.links import LinkRefused, use_form_code
 
 
 @task(name="check-decision", cache_policy=NO_CACHE, persist_result=False, retries=2,
@@ -57,31 +45,46 @@ def check_decision(task_id: int) -> tuple[bool, int]:
 @task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False, retries=2,
       retry_delay_seconds=1, on_completion=STEP_HOOKS)
 def take_form_input(task_id: int, form: dict | None) -> bool:
-    """Record a decision typed into the Prefect UI form, through the same checks as the CLI.
-    Returns whether the task is now decided; otherwise the run waits again."""
+    """Record a decision typed into the Prefect UI form, through the same checks as every path.
+
+    The person is the one whose one-time code the form carries (tasks/links.py), never a name
+    typed into the form: an unauthenticated resume of the run records nothing, is audited, and
+    the run waits again. Returns whether the task is now decided."""
     policy = load_policy()
     with session_scope() as session:
         approval = session.get(ApprovalTask, task_id)
         if settled(session, task_id):
             return True
         if form:
-            try:
-                with session.begin_nested():
-                    data = {k: form.get(k) for k in ("category", "person", "outcome") if form.get(k)}
-                    decide(session, policy, task_id, actor=form["decided_by"],
-                           decision=form["decision"], comment=form.get("comment") or None,
-                           data=data, via="prefect-ui")
-                if settled(session, task_id):
-                    return True
-            except ApprovalError as refused:
-                events.record(session, approval.process, approval.case_number,
-                              "decision_refused", str(form.get("decided_by")),
-                              task_id=task_id, reason=str(refused), via="prefect-ui")
-                audit.record(session, actor=str(form.get("decided_by")), action="decide",
-                             outcome="refused", via="prefect-ui", task_id=task_id,
-                             case_number=approval.case_number, reason=str(refused))
+            _decide_from_form(session, policy, approval, form)
+            if settled(session, task_id):
+                return True
         approval.wakeups += 1
         return False
+
+
+def _decide_from_form(session, policy, approval: ApprovalTask, form: dict) -> None:
+    try:
+        with session.begin_nested():
+            person = use_form_code(session, approval.id, str(form.get("code") or ""))
+    except LinkRefused as refused:
+        audit.record(session, actor="anonymous", action="form_code", outcome="refused",
+                     via="prefect-ui", task_id=approval.id, case_number=approval.case_number,
+                     reason=f"{refused.kind}: {refused}")
+        events.record(session, approval.process, approval.case_number, "decision_refused",
+                      "anonymous", task_id=approval.id, reason=str(refused), via="prefect-ui")
+        return
+    try:
+        with session.begin_nested():
+            data = {k: form.get(k) for k in FORM_FIELDS if form.get(k)}
+            decide(session, policy, approval.id, actor=person, decision=str(form.get("decision")),
+                   comment=form.get("comment") or None, data=data, via="prefect-ui")
+    except ApprovalError as refused:
+        events.record(session, approval.process, approval.case_number, "decision_refused",
+                      person, task_id=approval.id, reason=str(refused), via="prefect-ui")
+        audit.record(session, actor=person, action="decide", outcome="refused",
+                     via="prefect-ui", task_id=approval.id, case_number=approval.case_number,
+                     reason=str(refused))
 
 
 async def await_decision(task_id: int, show: Callable[[], Awaitable[None]] | None = None) -> None:

@@ -17,8 +17,8 @@ from prefect.runtime import flow_run
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
-from tasks import complaint_case as case
-from tasks.case_card import case_card_markdown
+from tasks.complaint import case
+from tasks.complaint.card import case_card_markdown
 
 
 @step(name="classify")

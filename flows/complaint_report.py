@@ -6,8 +6,8 @@ from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
 from policy.load import load_policy
-from tasks.report import complaint_report as build_report
-from tasks.report import report_rows
+from tasks.complaint.report import complaint_report as build_report
+from tasks.complaint.report import report_rows
 
 
 @flow(name="complaint-report", persist_result=False)

@@ -16,9 +16,9 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
-from tasks import prospect_case as case
+from tasks.new_customer import case
+from tasks.new_customer.card import projects_table, prospect_card_markdown
 from tasks.notify import dispatch_pending
-from tasks.prospect_card import projects_table, prospect_card_markdown
 
 
 @step(name="check-qualification")

@@ -16,8 +16,7 @@ from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from models.db import session_scope
 from policy.load import load_policy
-from tasks import grades
-from tasks import tier_case as case
+from tasks.tier import case, grades
 
 
 def run_name() -> str:

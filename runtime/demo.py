@@ -29,9 +29,9 @@ from runtime.polling import until
 from runtime.ports import free_port, port_is_free
 from runtime.runs import PrefectUnavailable, start_complaint_run, wait_for_deployment, wake_task
 from tasks.approvals import decide
+from tasks.complaint.intake import file_complaint, parse_complaint
 from tasks.deadlines import calendar_for, now
 from tasks.escalation import sweep
-from tasks.intake import file_complaint, parse_complaint
 from tasks.notify import dispatch_pending
 from tasks.organisation import sync_organisation
 

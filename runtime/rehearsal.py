@@ -22,10 +22,10 @@ from sqlalchemy import select
 from models import ApprovalTask
 from models.db import rehearsal, session_scope
 from policy.schema import Policy
-from tasks import complaint_case as case
 from tasks.approvals import decide
-from tasks.case_card import case_card_markdown
-from tasks.intake import file_complaint, parse_complaint
+from tasks.complaint import case
+from tasks.complaint.card import case_card_markdown
+from tasks.complaint.intake import file_complaint, parse_complaint
 from tasks.notify import claim, pending_ids, record_attempt
 
 log = logging.getLogger("kefu.worker")

@@ -16,6 +16,7 @@ from models.db import session_scope
 from runtime.polling import until
 from runtime.settings import configure
 from tasks.deadlines import now
+from tasks.decision_form import FORM_FIELDS, DecisionInput, pause_key_prefix
 
 configure()
 
@@ -25,7 +26,6 @@ from prefect.flow_runs import NotPausedError  # noqa: E402
 
 log = logging.getLogger("kefu.runs")
 COMPLAINT_DEPLOYMENT = "complaint/complaint"
-FORM_FIELDS = ("category", "person", "outcome")  # flows.await_decision.DecisionInput's optional fields
 
 
 class PrefectUnavailable(RuntimeError):
@@ -120,15 +120,6 @@ def start_complaint_runs(numbers: list[str], concurrency: int = 4) -> dict[str, 
     return runs
 
 
-def pause_key(task_id: int, wakeups: int) -> str:
-    """The pause key of a flow run waiting on a task; the flow and the waker agree on it."""
-    return f"{_pause_key_prefix(task_id)}{wakeups}"
-
-
-def _pause_key_prefix(task_id: int) -> str:
-    return f"approval-{task_id}-"
-
-
 def wake_task(task_id: int, patience: float = 5.0) -> str:
     """Resume the flow run waiting on a decided task.
 
@@ -151,8 +142,9 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
         if not lead.flow_run_id:
             return "no flow run yet"
         run_id, lead_id = UUID(lead.flow_run_id), lead.id
-        run_input = {"decided_by": decided.decided_by, "decision": decided.decision,
-                     "comment": decided.comment or "",
+        # The decision is recorded already: the input only wakes the run (no code, so it is
+        # never read as a decision; see tasks/decision_form.py).
+        run_input = {"decision": decided.decision, "comment": (decided.comment or "")[:2000],
                      **{k: v for k, v in decided.decision_data.items() if k in FORM_FIELDS}}
     deadline = time.monotonic() + patience
     while True:
@@ -183,7 +175,7 @@ async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> 
         if state.type.value != "PAUSED":
             return "running"
         key = state.state_details.pause_key or ""
-        if not key.startswith(_pause_key_prefix(task_id)):
+        if not key.startswith(pause_key_prefix(task_id)):
             return "waiting on another step"
         try:
             result = await _resume(client, run_id, run_input)
@@ -215,8 +207,6 @@ async def _restore_form(run_id: UUID, state) -> bool:
     ``DecisionInput`` schema under the keys its Suspended state names — so the resume that was
     refused can go through. False when the state names no keys (not a kefu wait)."""
     import httpx
-
-    from flows.await_decision import DecisionInput  # the flow module imports this one
 
     keyset = state.state_details.run_input_keyset
     if not keyset or "schema" not in keyset:
@@ -358,7 +348,7 @@ def reconcile() -> dict[str, int]:
         except PrefectUnavailable as exc:
             counts["failed"] += 1
             log.warning("cannot start %s: %s", number, exc)
-    from runtime.prospect_runs import start_missing_runs
+    from runtime.new_customer_runs import start_missing_runs
 
     for key, value in start_missing_runs().items():
         counts[key] += value

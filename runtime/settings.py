@@ -28,8 +28,25 @@ def configure() -> None:
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
         "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "0.5",
     }
+    auth = os.environ.get("KEFU_PREFECT_AUTH")
+    if auth:  # "user:password": Prefect's basic auth, for kefu's clients and the server it starts
+        defaults["PREFECT_API_AUTH_STRING"] = auth
+        defaults["PREFECT_SERVER_API_AUTH_STRING"] = auth
+    defaults.update(server_env(defaults["PREFECT_API_URL"]))
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+
+
+def server_env(api: str) -> dict[str, str]:
+    """Settings of a Prefect server kefu starts for the API at ``api``.
+
+    Prefect answers ``Access-Control-Allow-Origin: *`` by default, so any web page an
+    employee's browser opens could call the local API (read cases, resume runs). kefu's server
+    allows only its own origin, the one its UI is served from."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(api)
+    return {"PREFECT_SERVER_CORS_ALLOWED_ORIGINS": f"{parsed.scheme}://{parsed.netloc}"}
 
 
 def api_url() -> str:

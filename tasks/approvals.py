@@ -19,10 +19,14 @@ from policy.schema import Policy
 from tasks import audit, events
 from tasks.clocks import meet_clock, start_clock
 from tasks.deadlines import calendar_for, now
-from tasks.links import inbox_url, issue_link
+from tasks.links import inbox_url, issue_form_code, issue_link
 from tasks.notify import notify_person
+from tasks.text import clean, one_line
 
 DECISIONS = ("approve", "reject", "send_back")
+# Every path (inbox, link, API, CLI, Prefect form) gets these limits: they are checked here.
+COMMENT_LIMIT = 2000
+FIELD_LIMIT = 64
 MODES = ("single", "sequential", "countersign", "orsign")
 
 
@@ -129,15 +133,16 @@ def _notify_active(session: Session, policy: Policy, lead: ApprovalTask,
 
 def request_message(session: Session, policy: Policy, task: ApprovalTask, context: dict,
                     suffix: str = "", event: str = "approval_requested") -> None:
-    """The approval_requested message to the task's assignee, with a fresh signed link."""
+    """The approval_requested message to the task's assignee, with a fresh signed link and a
+    fresh one-time code for the Prefect UI form. When the message was enqueued already (a
+    re-run), the link and code made here are never shown to anyone and expire unused."""
     notify_person(
         session, policy, key=f"{task.case_number}:approval:{task.id}:requested{suffix}",
         process=task.process, case_number=task.case_number, event=event,
         person_key=task.assignee_key,
         context={**context, "task": task,
                  "link": issue_link(session, policy, task.id, task.assignee_key),
-                 "cli": policy.channels.decision_link.format(task_id=task.id,
-                                                             assignee=task.assignee_key)},
+                 "form_code": issue_form_code(session, policy, task.id, task.assignee_key)},
     )
 
 
@@ -294,7 +299,7 @@ def decide(
         raise ApprovalError(
             f"--decision: {decision!r} is not allowed for {task.step}; "
             f"choose from {', '.join(task.allowed_decisions)}", task)
-    data = {k: v for k, v in (data or {}).items() if v is not None}
+    comment, data = _checked_input(task, comment, data)
     if decision == "approve":
         for name, allowed in task.choices.items():
             if data.get(name) not in allowed:
@@ -318,11 +323,33 @@ def decide(
     on_behalf = task.assignee_key if actor != task.assignee_key else None
     events.record(session, task.process, task.case_number, "approval_decided", actor,
                   task_id=task.id, step=task.step, round=task.round, decision=decision,
-                  comment=comment, via=via, on_behalf_of=on_behalf, **data)
+                  comment=comment, via=via, on_behalf_of=on_behalf,
+                  **({"entered_by": audit.operator()} if audit.operator() else {}), **data)
     audit.record(session, actor=actor, action="decide", via=via, case_number=task.case_number,
                  task_id=task.id, decision=decision, on_behalf_of=on_behalf)
     _after_decision(session, policy, task)
     return task
+
+
+def _checked_input(task: ApprovalTask, comment: str | None,
+                   data: dict | None) -> tuple[str | None, dict]:
+    """The comment and decision fields as stored: control and bidi characters removed (a
+    U+202E makes a comment read as another word), within the limits; ApprovalError names the
+    field otherwise."""
+    if comment is not None:
+        comment = clean(str(comment)).strip() or None
+        if comment and len(comment) > COMMENT_LIMIT:
+            raise ApprovalError(f"--comment: at most {COMMENT_LIMIT} characters "
+                                f"(this one has {len(comment)})", task)
+    checked = {}
+    for name, value in (data or {}).items():
+        if value is None:
+            continue
+        value = one_line(str(value))
+        if len(value) > FIELD_LIMIT:
+            raise ApprovalError(f"--{name}: at most {FIELD_LIMIT} characters", task)
+        checked[name] = value
+    return comment, checked
 
 
 def _after_decision(session: Session, policy: Policy, task: ApprovalTask) -> None:

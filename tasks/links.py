@@ -113,3 +113,67 @@ def use_link(session: Session, token: str, person_key: str) -> LinkClaim:
         raise LinkRefused("replayed", "this link was already used; open the task from the inbox",
                           claim.task_id)
     return claim
+
+
+# --- one-time codes for the Prefect UI decision form -------------------------------------------
+# The Prefect form is reachable by anyone who reaches the Prefect API, so a decision typed there
+# must prove the person: the code sent with their request (or shown in their inbox). It is
+# stored hashed in link_tokens (jti "f:" + sha256), bound to one task and one person, expires
+# with the links, works once, and every code of a task stops working after MAX_CODE_FAILURES
+# wrong codes (the person still decides in the inbox or from a link).
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a phone
+CODE_LENGTH = 8
+MAX_CODE_FAILURES = 5
+
+
+def _code_jti(task_id: int, code: str) -> str:
+    import hashlib
+
+    normal = code.strip().upper().replace("-", "").replace(" ", "")
+    return "f:" + hashlib.sha256(f"{secret_key()}:{task_id}:{normal}".encode()).hexdigest()[:62]
+
+
+def issue_form_code(session: Session, policy: Policy, task_id: int, person_key: str) -> str:
+    """A new one-time code with which ``person_key`` may decide task ``task_id`` in the Prefect
+    UI form; shown as ``ABCD-EFGH``."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    moment = now()
+    session.add(LinkToken(jti=_code_jti(task_id, code), task_id=task_id, person_key=person_key,
+                          created_at=moment,
+                          expires_at=calendar_for(policy.calendar).add(moment,
+                                                                        policy.approvals.link_ttl)))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def form_code_failures(session: Session, task_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from models import AuditEntry
+
+    return session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.task_id == task_id, AuditEntry.action == "form_code",
+        AuditEntry.outcome == "refused")) or 0
+
+
+def use_form_code(session: Session, task_id: int, code: str) -> str:
+    """The person whose code this is, the code spent (atomically, once); LinkRefused when it
+    is missing, wrong, used, expired, or the task had too many wrong codes."""
+    if not code or not code.strip():
+        raise LinkRefused("no_code", "the form has no code: decide in the inbox, or type the "
+                          "code from your approval message", task_id)
+    if form_code_failures(session, task_id) >= MAX_CODE_FAILURES:
+        raise LinkRefused("locked", f"{MAX_CODE_FAILURES} wrong codes were typed for this task; "
+                          "its codes no longer work: decide in the inbox", task_id)
+    row = session.query(LinkToken).filter(LinkToken.jti == _code_jti(task_id, code)).one_or_none()
+    if row is None or row.task_id != task_id:
+        raise LinkRefused("forged", "this code is not valid for this task", task_id)
+    if row.used_at is not None:
+        raise LinkRefused("replayed", "this code was already used", task_id)
+    if row.expires_at <= now():
+        raise LinkRefused("expired", "this code has expired: decide in the inbox", task_id)
+    spent = session.execute(update(LinkToken).where(LinkToken.id == row.id,
+                                                    LinkToken.used_at.is_(None))
+                            .values(used_at=now()).execution_options(synchronize_session=False))
+    if not spent.rowcount:
+        raise LinkRefused("replayed", "this code was already used", task_id)
+    return row.person_key

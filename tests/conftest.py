@@ -70,12 +70,15 @@ def mailbox():
 
 # --- Prefect server ------------------------------------------------------------------------
 
-def start_prefect(home: Path, port: int) -> subprocess.Popen:
+def start_prefect(home: Path, port: int, extra_env: dict | None = None) -> subprocess.Popen:
     """``prefect server start`` (SQLite under ``home``) on ``port``; returns once it answers."""
     import httpx
 
+    from runtime.settings import server_env
+
+    api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+           "PREFECT_API_URL": api, **server_env(api), **(extra_env or {})}
     log = (home / "server.log").open("ab")
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",

@@ -15,8 +15,8 @@ from models import ApprovalStatus, ApprovalTask, AuditEntry, Complaint, Delegati
 from models.db import session_scope
 from models.migrate import upgrade
 from tasks import approvals as ap
+from tasks.complaint.intake import file_complaint, parse_complaint
 from tasks.deadlines import now
-from tasks.intake import file_complaint, parse_complaint
 from tasks.organisation import sync_organisation
 
 
@@ -264,7 +264,7 @@ def test_a_complaint_step_configured_as_countersign_waits_for_every_signer(db, t
                                                                             monkeypatch):
     """The modes are policy configuration: the complaint's own steps honour them."""
     from policy.load import DEFAULT_POLICY, load_policy
-    from tasks import complaint_case as case
+    from tasks.complaint import case
 
     variant = tmp_path / "countersign.yaml"
     variant.write_text(

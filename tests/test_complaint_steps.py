@@ -13,12 +13,12 @@ from models import ApprovalTask, Complaint, Notification
 from models.db import session_scope
 from models.migrate import upgrade
 from policy.load import SHIPPED, load_policy
-from tasks import complaint_case as case
 from tasks.approvals import ApprovalError, decide
-from tasks.archive import purge_expired
-from tasks.intake import file_complaint, parse_complaint
+from tasks.complaint import case
+from tasks.complaint.archive import purge_expired
+from tasks.complaint.intake import file_complaint, parse_complaint
+from tasks.complaint.report import complaint_report
 from tasks.organisation import sync_organisation
-from tasks.report import complaint_report
 
 MONDAY = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
 
@@ -181,7 +181,7 @@ def test_report_period_must_be_weekly_or_monthly(db):
 
 
 def test_a_zero_average_handling_time_is_shown_as_zero_not_as_missing():
-    from tasks.report import report_rows
+    from tasks.complaint.report import report_rows
 
     empty = {k: {} for k in ("by_category", "by_department", "by_status", "points_by_department",
                              "points_by_person")}

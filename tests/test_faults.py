@@ -122,7 +122,7 @@ def test_a_run_killed_after_the_customer_s_opinion_applies_it_once():
     from models import CaseEvent
     from models.db import session_scope
     from policy.load import load_policy
-    from tasks import complaint_case as case
+    from tasks.complaint import case
 
     policy = load_policy()
     number = file(policy, "酒的口感不对")

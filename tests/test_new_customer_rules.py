@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from policy.new_customer import ReviewOffsets
-from tasks.new_customer import (
+from tasks.new_customer.rules import (
     ProspectError,
     add_months,
     check_budget,

@@ -18,12 +18,12 @@ from models import ApprovalTask, Clock, Customer, Notification, Prospect
 from models.db import session_scope
 from models.migrate import upgrade
 from policy.load import DEFAULT_POLICY, load_policy
-from tasks import prospect_case as case
 from tasks.approvals import ApprovalError, decide
 from tasks.escalation import sweep
-from tasks.new_customer import ProspectError
+from tasks.new_customer import case
+from tasks.new_customer.card import prospect_view
+from tasks.new_customer.rules import ProspectError
 from tasks.organisation import sync_organisation
-from tasks.prospect_card import prospect_view
 
 ROOT = Path(__file__).resolve().parents[1]
 MONDAY = datetime.fromisoformat("2026-11-23T10:00:00+08:00")

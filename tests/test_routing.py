@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tasks.classify import classify
-from tasks.route import assess_return, route
+from tasks.complaint.classify import classify
+from tasks.complaint.route import assess_return, route
 
 RECEIVED = date(2026, 11, 27)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.tiers import (
+from tasks.complaint.priority import complaint_priority
+from tasks.tier.rules import (
     YearFigures,
-    complaint_priority,
     final_grades,
     proposed_grade,
     scores,

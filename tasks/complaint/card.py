@@ -10,7 +10,7 @@ from models.db import session_scope
 from notifications.render import local_time
 from policy.load import load_policy
 from tasks import case_records as records
-from tasks.complaint_case import get
+from tasks.complaint.case import get
 
 CLOCKS = ("register", "reply", "handling", "feedback")
 

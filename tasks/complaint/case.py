@@ -25,13 +25,13 @@ from policy.schema import ApprovalStep, Policy
 from tasks import events
 from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
 from tasks.approvals import outcome as step_outcome
-from tasks.classify import classify
 from tasks.clocks import get_clock, meet_case_clock, meet_clock, move_clock, start_clock
+from tasks.complaint.classify import classify
+from tasks.complaint.intake import PROCESS
+from tasks.complaint.route import route
 from tasks.deadlines import calendar_for, now
-from tasks.intake import PROCESS
 from tasks.notify import notify_customer, notify_person
 from tasks.people import resolve_assignee, superior_chain
-from tasks.route import route
 
 TRIAGE = "triage"
 CUSTOMER_FEEDBACK = "customer_feedback"

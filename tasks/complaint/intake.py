@@ -20,9 +20,9 @@ from models.db import session_scope
 from policy.schema import Policy
 from tasks import events
 from tasks.clocks import start_clock
+from tasks.complaint.priority import complaint_priority
 from tasks.deadlines import calendar_for, now
 from tasks.people import resolve_assignee
-from tasks.tiers import complaint_priority
 
 PROCESS = "complaint"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")

@@ -10,8 +10,8 @@ from models.db import session_scope
 from notifications.render import local_time
 from policy.load import load_policy
 from tasks import case_records as records
-from tasks import prospect_case as case
-from tasks.new_customer import review_dates
+from tasks.new_customer import case
+from tasks.new_customer.rules import review_dates
 
 REVIEW_CLOCKS = {case.TRACKING: "tracking", case.TRACKING_REMINDER: "tracking_reminder",
                  case.ATTENTION: "attention_90", case.SPECIAL_STUDY_CLOCK: "special_study_180"}

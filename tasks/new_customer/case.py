@@ -38,7 +38,7 @@ from tasks.approvals import (
 )
 from tasks.clocks import get_clock, meet_clock, move_clock, start_clock
 from tasks.deadlines import calendar_for, now
-from tasks.new_customer import (
+from tasks.new_customer.rules import (
     PROCESS,
     ProspectError,
     add_months,

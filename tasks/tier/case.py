@@ -22,7 +22,7 @@ from tasks.case_records import approvals as case_approvals
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
-from tasks.tiers import YearFigures, final_grades, proposed_grade, scores, territory_chiefs
+from tasks.tier.rules import YearFigures, final_grades, proposed_grade, scores, territory_chiefs
 
 PROCESS = "tier"
 MEETING = "meeting"

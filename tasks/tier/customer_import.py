@@ -19,7 +19,7 @@ from models import Customer, CustomerYearFigures, GradeChange
 from models.db import session_scope
 from policy.schema import Policy
 from tasks.deadlines import now
-from tasks.tiers import territory_chiefs
+from tasks.tier.rules import territory_chiefs
 
 REQUIRED = ("name", "phone", "territory", "year", "sales", "growth", "overdue_payments", "cooperation")
 OPTIONAL = ("profit", "email", "address", "grade")

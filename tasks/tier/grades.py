@@ -53,7 +53,7 @@ def decide_tier_task(policy: Policy, task_id: int, actor: str, data: dict,
                      comment: str | None = None, decision: str = "approve") -> str:
     """Record a decision on a tier task (an assessment's are checked first), then wake the run."""
     from runtime.runs import PrefectUnavailable, wake_task
-    from tasks.tier_case import check_tier_decision
+    from tasks.tier.case import check_tier_decision
 
     with session_scope() as session:
         task = session.get(ApprovalTask, task_id)
@@ -115,7 +115,7 @@ def open_tier_case(policy: Policy, kind: str, customer_name: str, by: str, reaso
 
     from models import TierCase
     from tasks.deadlines import now
-    from tasks.tier_case import assessment_year
+    from tasks.tier.case import assessment_year
 
     try:
         if by != "kefu":  # kefu itself opens the six-month reviews
@@ -167,7 +167,7 @@ def request_case_step(policy: Policy, number: str, index: int, flow_run_id: str 
     from tasks.approvals import ApprovalRequest, request_approval
     from tasks.deadlines import calendar_for, now
     from tasks.people import resolve_assignee
-    from tasks.tiers import territory_chiefs
+    from tasks.tier.rules import territory_chiefs
 
     tiers = policy.tier_assessment
     with session_scope() as session:

@@ -96,10 +96,3 @@ def final_grades(proposals: dict[str, dict], pregrades: dict[str, dict],
                          "by": chosen.get("by"), "source": chosen["source"],
                          "previous": proposal.get("grade"), "proposed": proposal["proposed"]}
     return results
-
-
-def complaint_priority(grade: str | None, tiers: TierPolicy | None) -> str | None:
-    """000 D7 §6.2 H: 应优先处理A类客户的抱怨和投诉 — the priority of a customer's complaint."""
-    if tiers is None or grade is None:
-        return None
-    return grade if grade in tiers.complaint_priority.grades else None

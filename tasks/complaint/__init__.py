@@ -1,0 +1,1 @@
+"""The complaint process's steps, rules and card."""

@@ -1,0 +1,1 @@
+"""The tier process's steps, rules and card."""
