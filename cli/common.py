@@ -10,7 +10,6 @@ from sqlalchemy.exc import DatabaseError
 
 from policy.load import PolicyError
 from tasks.approvals import ApprovalError
-from tasks.complaint.intake import IntakeError
 from tasks.deadlines import ClockError
 
 
@@ -25,7 +24,8 @@ def clear_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (IntakeError, ApprovalError, PolicyError, ClockError, LookupError) as exc:
+        # A process's input errors (IntakeError, …) are ValueErrors naming their field.
+        except (ApprovalError, PolicyError, ClockError, LookupError) as exc:
             fail(str(exc).strip("'\""))
         except ValueError as exc:
             fail(str(exc))

@@ -6,7 +6,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from policy.load import load_policy
-from runtime.runs import reconcile
+from runtime.reconcile import reconcile
 from tasks.escalation import sweep
 from tasks.notify import dispatch_pending
 

@@ -328,35 +328,3 @@ def restart_dead_runs(live: set[str], grace: float = 10.0,
                                      "its flow-run process died")
 
     return asyncio.run(restart())
-
-
-def reconcile() -> dict[str, int]:
-    """Apply what Prefect missed: start runs for cases filed while it was down, and wake runs
-    whose decision was taken while it (or the worker) was down."""
-    counts = {"started": 0, "woken": 0, "failed": 0}
-    with session_scope() as session:
-        unstarted = list(session.scalars(
-            select(Complaint.number).where(Complaint.flow_run_id.is_(None),
-                                           Complaint.status != "archived")))
-        unwoken = list(session.scalars(
-            select(ApprovalTask.id).where(ApprovalTask.status == ApprovalStatus.DECIDED,
-                                          ApprovalTask.woken_at.is_(None))))
-    for number in unstarted:
-        try:
-            start_complaint_run(number)
-            counts["started"] += 1
-        except PrefectUnavailable as exc:
-            counts["failed"] += 1
-            log.warning("cannot start %s: %s", number, exc)
-    from runtime.new_customer_runs import start_missing_runs
-
-    for key, value in start_missing_runs().items():
-        counts[key] += value
-    for task_id in unwoken:
-        try:
-            if wake_task(task_id, patience=0) == "resumed":
-                counts["woken"] += 1
-        except PrefectUnavailable as exc:
-            counts["failed"] += 1
-            log.warning("cannot wake task %s: %s", task_id, exc)
-    return counts

@@ -47,7 +47,8 @@ def declared_deployments(path: Path = PREFECT_YAML) -> list[tuple[Flow, dict]]:
 
 
 async def _reconcile_forever(every: float, runner: Runner) -> None:
-    from runtime.runs import reconcile, restart_dead_runs, wait_for_deployment
+    from runtime.reconcile import reconcile
+    from runtime.runs import restart_dead_runs, wait_for_deployment
 
     await asyncio.to_thread(wait_for_deployment)
     while True:

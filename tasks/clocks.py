@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApprovalStatus, ApprovalTask, Clock
-from policy.schema import Escalation, Policy
+from policy.base import Escalation
+from policy.schema import Policy
 from tasks.deadlines import calendar_for
 from tasks.ladder import next_escalation_at
 

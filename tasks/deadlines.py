@@ -12,7 +12,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from policy.schema import CalendarPolicy, Duration
+from policy.base import CalendarPolicy, Duration
 
 log = logging.getLogger("kefu.calendar")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from policy.schema import Escalation, LadderLevel
+from policy.base import Escalation, LadderLevel
 from tasks.deadlines import WorkCalendar
 
 

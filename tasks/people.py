@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from policy.schema import Organisation, Policy
+from policy.base import Organisation
+from policy.schema import Policy
 
 
 class AssigneeError(ValueError):

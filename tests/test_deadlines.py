@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from policy.schema import CalendarPolicy, Duration, YearSchedule
+from policy.base import CalendarPolicy, Duration, YearSchedule
 from tasks.deadlines import ClockError, WorkCalendar, now
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policy.schema import CalendarPolicy
+from policy.base import CalendarPolicy
 from tasks.deadlines import WorkCalendar
 from tasks.ladder import next_escalation_at, rung_due_at, rungs_reached
 from tasks.people import AssigneeError, escalation_targets, resolve_assignee, superior_chain

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from policy.base import Duration
 from policy.load import DEFAULT_POLICY, SHIPPED, PolicyError, load_policy, policy_path
-from policy.schema import Duration
 
 
 def _default_data() -> dict:

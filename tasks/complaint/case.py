@@ -21,7 +21,8 @@ from models import (
     ScoreEntry,
 )
 from models.db import session_scope
-from policy.schema import ApprovalStep, Policy
+from policy.base import ApprovalStep
+from policy.schema import Policy
 from tasks import events
 from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
 from tasks.approvals import outcome as step_outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policy.schema import Category
+from policy.complaint.schema import Category
 from tasks.text import simplified
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from policy.tiers import TierPolicy
+    from policy.tier.schema import TierPolicy
 
 
 def complaint_priority(grade: str | None, tiers: TierPolicy | None) -> str | None:

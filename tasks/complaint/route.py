@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from policy.schema import Category, ComplaintPolicy, Policy, ReturnRule
+from policy.complaint.schema import Category, ComplaintPolicy, ReturnRule
+from policy.schema import Policy
 
 
 @dataclass(frozen=True)

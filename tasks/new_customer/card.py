@@ -1,4 +1,4 @@
-"""What a development project looks like to people: the JSON of ``kefu prospect show`` and
+"""What a development project looks like to people: the JSON of ``kefu new-customer show`` and
 the project card (with its coming reviews) published on the Prefect dashboard."""
 
 from __future__ import annotations

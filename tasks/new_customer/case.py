@@ -26,7 +26,7 @@ from models import (
 )
 from models.db import session_scope
 from models.prospect import ENDED
-from policy.new_customer import ChainStep, NewCustomerPolicy
+from policy.new_customer.schema import ChainStep, NewCustomerPolicy
 from policy.schema import Policy
 from tasks import events
 from tasks.approvals import (
@@ -278,7 +278,7 @@ def request_budget(policy: Policy, number: str, round: int, flow_run_id: str | N
 
 
 def submit_budget(policy: Policy, number: str, amount_text: str) -> int:
-    """``kefu prospect budget``: record the owner's budget (≤ 30,000 元) and hand it to the
+    """``kefu new-customer budget``: record the owner's budget (≤ 30,000 元) and hand it to the
     audit chain. Returns the budget task decided."""
     rules = rules_of(policy)
     amount = check_budget(rules, parse_amount("amount", amount_text))
@@ -297,7 +297,7 @@ def submit_budget(policy: Policy, number: str, amount_text: str) -> int:
 
 
 def record_spend(policy: Policy, number: str, amount_text: str) -> dict:
-    """``kefu prospect spend``: an actual expense. Within budget + 5% it is recorded; beyond,
+    """``kefu new-customer spend``: an actual expense. Within budget + 5% it is recorded; beyond,
     it waits for the leader's approval (000 D8 §5.1) and is not counted until approved."""
     rules = rules_of(policy)
     amount = parse_amount("amount", amount_text)
@@ -374,7 +374,7 @@ def _current_round(session: Session, number: str, name: str) -> Clock | None:
 
 
 def track(policy: Policy, number: str, note: str, progress: bool) -> dict:
-    """``kefu prospect track``: a tracking record (跟踪记录) meets the running 30-day clock
+    """``kefu new-customer track``: a tracking record (跟踪记录) meets the running 30-day clock
     and starts the next; a record of progress ends the 90-day attention check (§4.1, §4.2)."""
     note = note.strip()
     if not note:
@@ -483,7 +483,7 @@ def request_registration(policy: Policy, number: str, flow_run_id: str | None = 
 
 def register_customer(policy: Policy, number: str, *, phone: str, territory: str | None = None,
                       email: str | None = None, address: str | None = None) -> int:
-    """``kefu prospect register``: the 客户基本信息表 of the won prospect, with a temporary
+    """``kefu new-customer register``: the 客户基本信息表 of the won prospect, with a temporary
     tier reviewed after 6 months (000 D7). Returns the registration task decided."""
     rules = rules_of(policy)
     if not _PHONE.match(phone.strip()):

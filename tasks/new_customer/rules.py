@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from policy.new_customer import NewCustomerPolicy, ReviewOffsets
+from policy.new_customer.schema import NewCustomerPolicy, ReviewOffsets
 
 PROCESS = "new_customer"
 

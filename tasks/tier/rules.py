@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policy.schema import Person, Policy
-from policy.tiers import GradeCutoff, TierPolicy
+from policy.base import Person
+from policy.schema import Policy
+from policy.tier.schema import GradeCutoff, TierPolicy
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from policy.schema import Duration, Escalation, _duration
+from policy.base import Duration, Escalation, _duration, assignee_ref_problem, notify_ref_problem
 
 
 class _Strict(BaseModel):
@@ -103,8 +103,6 @@ class NewCustomerPolicy(_Strict):
 
     def check_references(self, policy) -> None:  # noqa: ANN001  (a policy.schema.Policy)
         """Every assignee and escalation target names somebody in the organisation."""
-        from policy.schema import assignee_ref_problem, notify_ref_problem
-
         refs = [("new_customer.override_approver", self.override_approver),
                 ("new_customer.budget.overrun_approver", self.budget.overrun_approver)]
         refs += [(f"new_customer.{key}.assignee", step.assignee) for key, step in self.chains()]

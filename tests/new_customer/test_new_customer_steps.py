@@ -25,7 +25,7 @@ from tasks.new_customer.card import prospect_view
 from tasks.new_customer.rules import ProspectError
 from tasks.organisation import sync_organisation
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MONDAY = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
 
 

@@ -20,7 +20,7 @@ def day(n: float) -> str:
 
 
 def show(kefu, number: str) -> dict:
-    return kefu.json("prospect", "show", number)
+    return kefu.json("new-customer", "show", number)
 
 
 def pending(kefu, number: str, step: str) -> dict:
@@ -67,7 +67,7 @@ def mail(mailbox, who: str, words: str, number: str) -> list[dict]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_prospect_through_its_whole_year(kefu, mailbox):
-    applied = kefu.json("prospect", "apply", "--name", "华东铸造厂", "--product-line",
+    applied = kefu.json("new-customer", "apply", "--name", "华东铸造厂", "--product-line",
                         "cast_balls", "--expected-annual-revenue", "3500000", "--owner",
                         "zheng.sales", now=day(0))
     number = applied["number"]
@@ -82,7 +82,7 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
     # Budget within 7 days; deputy and finance audit, the leader approves.
     budget = pending(kefu, number, "budget_submit")
     assert budget["due_at"].startswith("2026-11-30")
-    kefu.run("prospect", "budget", number, "--amount", "20000", now=day(2))
+    kefu.run("new-customer", "budget", number, "--amount", "20000", now=day(2))
     for i, step in enumerate(("budget_audit", "budget_finance", "budget_approve")):
         decide(kefu, number, step, day(2.1 + 0.1 * i))
     view = status(kefu, number, "developing")
@@ -94,7 +94,7 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
     # Day 31: no tracking record → the shared sweep escalates to the owner and superior.
     kefu.run("escalations", "run", now=day(31))
     assert mail(mailbox, "zheng.sales", "逾期", number) and mail(mailbox, "li.east", "逾期", number)
-    kefu.run("prospect", "track", number, "--note", "拜访采购部，报价中", now=day(33))
+    kefu.run("new-customer", "track", number, "--note", "拜访采购部，报价中", now=day(33))
     # Day 91: no progress recorded → special attention to the deputy leader and the leader.
     kefu.run("escalations", "run", now=day(91))
     for who in ("xu.deputy", "wang.gm"):
@@ -110,7 +110,7 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
     # Won: 客户基本信息表 within 5 working days, with a temporary tier reviewed 6 months on.
     registration = pending(kefu, number, "registration")
     assert registration["assignee"] == "zheng.sales"
-    kefu.run("prospect", "register", number, "--phone", "021-55550000", "--territory", "east",
+    kefu.run("new-customer", "register", number, "--phone", "021-55550000", "--territory", "east",
              now=day(368))
     view = status(kefu, number, "won")
     assert view["customer"]["grade_temporary"] is True
@@ -121,7 +121,7 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
 
 
 def test_a_rejected_application_and_one_below_the_threshold(kefu, mailbox):
-    rejected = kefu.json("prospect", "apply", "--name", "华南设备厂", "--product-line",
+    rejected = kefu.json("new-customer", "apply", "--name", "华南设备厂", "--product-line",
                          "equipment", "--expected-annual-revenue", "1200000", "--owner",
                          "zheng.sales", now=day(0))["number"]
     task = pending(kefu, rejected, "feasibility")
@@ -135,7 +135,7 @@ def test_a_rejected_application_and_one_below_the_threshold(kefu, mailbox):
     wait_for(lambda: httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json()["state_type"]
              == "COMPLETED", what="the rejected project's run to complete")
 
-    below = kefu.json("prospect", "apply", "--name", "小型设备商", "--product-line", "equipment",
+    below = kefu.json("new-customer", "apply", "--name", "小型设备商", "--product-line", "equipment",
                       "--expected-annual-revenue", "999999", "--owner", "zheng.sales", now=day(0))
     assert not below["qualified"] and "below the equipment threshold" in below["reason"]
     override = pending(kefu, below["number"], "qualification_override")

@@ -17,7 +17,7 @@ def _counts(kefu) -> dict[str, int]:
 
 def _apply(kefu, line: str = "cast_balls", revenue: str = "3500000", owner: str = "zheng.sales",
            name: str = "华东铸造厂"):
-    return kefu.run("prospect", "apply", "--name", name, "--product-line", line,
+    return kefu.run("new-customer", "apply", "--name", name, "--product-line", line,
                     "--expected-annual-revenue", revenue, "--owner", owner, check=False)
 
 
@@ -27,9 +27,9 @@ def test_bad_applications_budgets_and_spends_write_nothing(offline_kefu):
         (_apply(offline_kefu, line="steel"), "--product-line: 'steel' is not one of cast_balls, equipment"),
         (_apply(offline_kefu, revenue="-3500000"), "--expected-annual-revenue: -3500000 is negative"),
         (_apply(offline_kefu, owner="nobody"), "--owner: 'nobody' is not a person"),
-        (offline_kefu.run("prospect", "budget", "XK-2026-000009", "--amount", "30001", check=False),
+        (offline_kefu.run("new-customer", "budget", "XK-2026-000009", "--amount", "30001", check=False),
          "--amount: 30,001 exceeds the preliminary budget limit of 30,000"),
-        (offline_kefu.run("prospect", "spend", "XK-2026-000009", "--amount", "-1", check=False),
+        (offline_kefu.run("new-customer", "spend", "XK-2026-000009", "--amount", "-1", check=False),
          "--amount: -1 is negative"),
     ):
         assert done.returncode == 2, done.stderr
@@ -43,6 +43,6 @@ def test_bad_applications_budgets_and_spends_write_nothing(offline_kefu):
     assert done.returncode == 0
     assert "below the cast_balls threshold 3,000,000" in done.stdout
     number = done.stdout.splitlines()[0]
-    assert offline_kefu.json("prospect", "show", number)["qualified"] is False
-    refused = offline_kefu.run("prospect", "budget", number, "--amount", "1000", check=False)
+    assert offline_kefu.json("new-customer", "show", number)["qualified"] is False
+    refused = offline_kefu.run("new-customer", "budget", number, "--amount", "1000", check=False)
     assert refused.returncode == 2 and f"no budget is due for {number}" in refused.stderr

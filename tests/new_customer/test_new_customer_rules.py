@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from policy.new_customer import ReviewOffsets
+from policy.new_customer.schema import ReviewOffsets
 from tasks.new_customer.rules import (
     ProspectError,
     add_months,

@@ -1,4 +1,4 @@
-"""``kefu prospect``: new-customer development projects (新客户开发, 000 D8)."""
+"""``kefu new-customer``: new-customer development projects (新客户开发, 000 D8)."""
 
 from __future__ import annotations
 
@@ -182,11 +182,13 @@ def prospect_reward(
 
 
 def register(app: typer.Typer, clear_errors) -> None:  # noqa: ANN001  (cli.main's error guard)
-    """Add ``kefu prospect …`` to the kefu command, each command behind kefu's error guard."""
+    """Add ``kefu new-customer …`` to the kefu command, each command behind kefu's error
+    guard; ``kefu new-customer …``, its name before the processes had one name each, still works."""
     for name, command in (("apply", prospect_apply), ("show", prospect_show),
                           ("list", prospect_list), ("track", prospect_track),
                           ("budget", prospect_budget), ("spend", prospect_spend),
                           ("register", prospect_register), ("reschedule", prospect_reschedule),
                           ("reward", prospect_reward)):
         prospect_app.command(name)(clear_errors(command))
-    app.add_typer(prospect_app, name="prospect")
+    app.add_typer(prospect_app, name="new-customer")
+    app.add_typer(prospect_app, name="prospect", hidden=True)

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from policy.base import Duration, Escalation
+
 Method = Literal["credit", "order_value", "potential", "profit", "composite"]
 METHODS: tuple[str, ...] = ("credit", "order_value", "potential", "profit", "composite")
 
@@ -19,15 +21,11 @@ class _Strict(BaseModel):
 
 
 def _duration(value: object) -> Any:
-    """A policy.schema.Duration (imported here: policy.schema imports this module)."""
-    from policy.schema import Duration
-
+    """A policy.base.Duration."""
     return value if isinstance(value, Duration) else Duration.parse(value)  # type: ignore[arg-type]
 
 
 def _escalation(value: object) -> Any:
-    from policy.schema import Escalation
-
     return value if isinstance(value, Escalation) else Escalation.model_validate(value)
 
 
@@ -92,7 +90,7 @@ class TierPolicy(_Strict):
     temporary_review_due: Any = "5 working days"
     publish_to_departments: list[str] = ["sales", "promotion"]
     complaint_priority: ComplaintPriority = Field(default_factory=ComplaintPriority)
-    escalation: Any  # a policy.schema.Escalation: the ladder of the process's clocks
+    escalation: Any  # a policy.base.Escalation: the ladder of the process's clocks
 
     _d = field_validator("pregrade_due", "meeting_due", "a_application_step_due",
                          "order_exception_due", "temporary_review_due", mode="before")(_duration)

@@ -1,0 +1,1 @@
+"""``kefu``'s commands of the complaint process."""

@@ -1,0 +1,1 @@
+"""The complaint process's section of the policy."""

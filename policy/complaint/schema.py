@@ -1,0 +1,86 @@
+"""The ``complaint:`` policy section: 客户投诉管理制度 (000 D2 = 001 Doc7) and its variants."""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field, field_validator
+
+from policy.base import ApprovalStep, Duration, Escalation, _duration, _Strict
+
+
+class Category(_Strict):
+    key: str
+    label: str
+    label_en: str = ""
+    keywords: list[str] = []
+    department: str
+    # Who handles: "head" (the department head) or a person key.
+    handler: str = "head"
+    procedure: str = ""
+    customer_promise: Duration | None = None
+    public_criticism: bool = False
+    notify_superior_if_unanswered: bool = False
+
+    _d = field_validator("customer_promise", mode="before")(
+        lambda v: None if v is None else _duration(v)
+    )
+
+
+class ReturnRule(_Strict):
+    """000 D2 §3.2: mould within N days of leaving the warehouse → unconditional return."""
+
+    category: str = "return"
+    mould_keywords: list[str] = ["发霉", "发霉", "霉", "mould", "mold"]
+    storage_damage_keywords: list[str] = ["仓储", "仓储", "受潮", "storage"]
+    unconditional_return_days: int = 15
+
+
+class Deadlines(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    # "register" in the file; renamed here because BaseModel already has a .register.
+    registration: Duration = Field(alias="register")
+    reply: Duration
+    handling: Duration
+    handling_special: Duration
+    feedback: Duration
+    customer_reply: Duration
+    triage: Duration | None = None
+
+    _d = field_validator(
+        "registration", "reply", "handling", "handling_special", "feedback", "customer_reply",
+        "triage", mode="before",
+    )(lambda v: None if v is None else _duration(v))
+
+
+class Retention(_Strict):
+    normal: Duration = Duration(365, "days")
+    # None: kept long-term (重要的资料长期保存).
+    important: Duration | None = None
+
+    _d = field_validator("normal", "important", mode="before")(
+        lambda v: None if v is None else _duration(v)
+    )
+
+
+class Scoring(_Strict):
+    points_per_complaint: int = 1
+
+
+class ComplaintPolicy(_Strict):
+    number_prefix: str = "TS"
+    channels: list[str] = ["phone", "written", "in_person", "transferred", "hotline"]
+    triage_assignee: str
+    categories: list[Category]
+    return_rule: ReturnRule = ReturnRule()
+    deadlines: Deadlines
+    handling_steps: list[ApprovalStep]
+    feedback_officer: str
+    escalation: Escalation
+    retention: Retention = Retention()
+    scoring: Scoring = Scoring()
+
+    def category(self, key: str) -> Category:
+        for c in self.categories:
+            if c.key == key:
+                return c
+        raise KeyError(key)

@@ -1,0 +1,1 @@
+"""The new_customer process's section of the policy."""

@@ -1,0 +1,1 @@
+"""The tier process's section of the policy."""
