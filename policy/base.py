@@ -90,7 +90,9 @@ class Department(_Strict):
 
 
 class Person(_Strict):
-    key: str
+    # A person key is what the audit log and the case history name as the actor: letters,
+    # digits and . _ - only, so no key can carry a newline or a forged line (issue 19 §8).
+    key: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     name: str
     department: str
     title: str = ""
