@@ -49,17 +49,21 @@ def set_password(
     password_stdin: Annotated[bool, typer.Option("--password-stdin",
                                                  help="Read the password from stdin")] = False,
 ) -> None:
-    """Create or change a person's inbox password (stored as a scrypt hash)."""
+    """Create or change a person's inbox password (stored as a scrypt hash); every inbox
+    session of that person ends."""
     from inbox.auth import set_password as store
     from models.db import session_scope
+    from tasks import audit
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     with session_scope() as session:
-        store(session, load_policy(), person, password)
-    typer.echo(f"password set for {person}")
+        ended = store(session, load_policy(), person, password)
+        audit.record(session, actor=person, action="set_password", via="cli",
+                     sessions_ended=ended)
+    typer.echo(f"password set for {person}" + (f"; {ended} inbox session(s) ended" if ended else ""))
 
 
 def users_delegate(

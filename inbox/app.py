@@ -1,7 +1,11 @@
 """The approvers' inbox (``kefu inbox``): log in, my pending approvals, the case card, decide.
 
-Server-rendered pages (Jinja2, autoescaped). Sessions are signed cookies (HttpOnly,
-SameSite=Lax) carrying a CSRF token that every form must echo. Decisions go through
+Server-rendered pages (Jinja2, autoescaped). A login opens a session kept on the server
+(``inbox.sessions``: logout and a password change end it, it ends at a fixed time) behind an
+HttpOnly, SameSite=Lax cookie (``Secure`` and ``__Host-`` over https); the session carries a
+CSRF token that every form must echo. Failed logins lock the account or the address for a
+while (``inbox.throttle``). Every answer carries the headers of ``inbox.headers``. A task that
+does not exist and one the person may not see get one answer. Decisions go through
 ``tasks.approvals.decide`` — the same checks as the CLI and the Prefect UI form — and every
 view, decision, refusal and link use is written to the audit log.
 """
@@ -11,17 +15,30 @@ from __future__ import annotations
 import contextlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import FastAPI, Form, Path, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 
 from inbox.auth import authenticate
+from inbox.headers import SecurityHeaders
 from inbox.i18n import LOCALES, translator
+from inbox.sessions import end_session, live_session, open_session
+from inbox.settings import served_over_https, throttling
+from inbox.throttle import (
+    ACCOUNT,
+    Lock,
+    address_key,
+    current_lock,
+    forget_failures,
+    record_failure,
+)
 from models import ApprovalStatus, ApprovalTask, Notification
 from models.db import session_scope
 from notifications.render import local_time
@@ -40,9 +57,18 @@ from tasks.approvals import (
 from tasks.deadlines import calendar_for, now
 from tasks.links import LinkRefused, secret_key, use_link
 
-COOKIE = "kefu_session"
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_COMMENT = 4000
+STATIC = FilePath(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A login attempt: a new session's token and lifetime, or the lock that refused it."""
+
+    token: str | None = None
+    seconds: int | None = None
+    lock: Lock | None = None
 
 
 def create_app() -> FastAPI:
@@ -52,25 +78,56 @@ def create_app() -> FastAPI:
     tz = policy.calendar.timezone
     templates.env.filters["local"] = lambda moment: local_time(moment, tz)
     calendar = calendar_for(policy.calendar)
-    session_seconds = int((calendar.add(now(), policy.approvals.session_ttl) - now()).total_seconds())
-    signer = URLSafeTimedSerializer(secret_key(), salt="kefu-inbox-session")
+    limits = throttling()
+    https = served_over_https(policy)
+    # __Host-: a Secure cookie of this host only, which no sibling subdomain can set or shadow.
+    cookie = "__Host-kefu_session" if https else "kefu_session"
+    signer = URLSafeSerializer(secret_key(), salt="kefu-inbox-session-v2")
+    app.add_middleware(SecurityHeaders, https=https)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # --- sessions, CSRF, pages ------------------------------------------------------------
+    # Logged in, the cookie carries {"s": token} and the session is a row (inbox.sessions);
+    # before login it carries only {"c": csrf} for the login form, and nothing is stored.
 
     def read_session(request: Request) -> dict:
-        raw = request.cookies.get(COOKIE)
-        if raw:
-            try:
-                data = signer.loads(raw, max_age=session_seconds)
-                if isinstance(data, dict) and isinstance(data.get("c"), str):
-                    return data
-            except BadSignature:
-                pass
+        data = _unsigned(request.cookies.get(cookie))
+        token = data.get("s")
+        if isinstance(token, str):
+            with session_scope() as session:
+                row = live_session(session, token)
+                if row is not None and _is_person(row.person_key):
+                    return {"u": row.person_key, "c": row.csrf, "s": token}
+        elif isinstance(data.get("c"), str):
+            return {"u": None, "c": data["c"]}
         return {"u": None, "c": secrets.token_urlsafe(24), "new": True}
 
+    def _unsigned(raw: str | None) -> dict:
+        if not raw:
+            return {}
+        try:
+            data = signer.loads(raw)
+        except BadSignature:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _is_person(key: str) -> bool:
+        try:
+            policy.organisation.person(key)
+        except KeyError:
+            return False
+        return True
+
+    def set_cookie(response: Response, value: dict, max_age: int | None = None) -> Response:
+        response.set_cookie(cookie, signer.dumps(value), max_age=max_age, httponly=True,
+                            samesite="lax", secure=https, path="/")
+        return response
+
     def save_session(response: Response, data: dict) -> Response:
-        response.set_cookie(COOKIE, signer.dumps({"u": data.get("u"), "c": data["c"]}),
-                            max_age=session_seconds, httponly=True, samesite="lax", path="/")
+        """Only the anonymous form token is (re)issued with a page; a login's cookie is set
+        once, at login, so using the inbox never extends it."""
+        if data.get("u") is None:
+            set_cookie(response, {"c": data["c"]})
         return response
 
     def locale_of(request: Request, user: str | None) -> str:
@@ -127,7 +184,8 @@ def create_app() -> FastAPI:
     def set_lang(locale: str, next: str | None = None) -> Response:
         response = RedirectResponse(safe_next(next), status_code=303)
         if locale in LOCALES:
-            response.set_cookie("kefu_lang", locale, httponly=True, samesite="lax", path="/")
+            response.set_cookie("kefu_lang", locale, httponly=True, samesite="lax", secure=https,
+                                path="/")
         return response
 
     @app.get("/login", response_class=HTMLResponse)
@@ -146,24 +204,61 @@ def create_app() -> FastAPI:
             audit.record_alone(actor=username, action="login", outcome="refused", via="inbox",
                                reason="csrf")
             return refuse(request, data, translator(locale_of(request, None))("csrf"))
+        address = address_key(request.client.host if request.client else None)
         with session_scope() as session:
-            ok = authenticate(session, policy, username, password)
-            audit.record(session, actor=username, action="login", via="inbox",
-                         outcome="ok" if ok else "refused",
-                         reason=None if ok else "wrong account or password")
-        if not ok:
+            result = attempt_login(session, data, username, password, address)
+        if result.lock is not None:
+            # The same answer whatever the password: a lock must not confirm a guess.
+            return page(request, "login.html", data,
+                        {"next": safe_next(next), "error": "locked"}, status=429)
+        if result.token is None:
             return page(request, "login.html", data,
                         {"next": safe_next(next), "error": "bad_login"}, status=401)
-        fresh = {"u": username, "c": secrets.token_urlsafe(24)}  # a new session id on login
-        return save_session(RedirectResponse(safe_next(next), status_code=303), fresh)
+        return set_cookie(RedirectResponse(safe_next(next), status_code=303),
+                          {"s": result.token}, max_age=result.seconds)
+
+    def attempt_login(session, data: dict, username: str, password: str,
+                      address: str) -> LoginResult:
+        """Check the locks, then the password; count a failure, open a session on success.
+        Every outcome is audited, a lock that starts too."""
+        account = username[:64]
+        lock = current_lock(session, account, address)
+        if lock is not None:
+            audit.record(session, actor=account, action="login", outcome="refused", via="inbox",
+                         reason=f"locked: {lock.describe()}", address=address)
+            return LoginResult(lock=lock)
+        if not authenticate(session, policy, username, password):
+            audit.record(session, actor=account, action="login", outcome="refused", via="inbox",
+                         reason="wrong account or password", address=address)
+            started = record_failure(session, limits, account, address)
+            for new in started:
+                limit = (limits.account_failures if new.scope == ACCOUNT
+                         else limits.address_failures)
+                audit.record(session, actor=account, action="login_lock", outcome="locked",
+                             via="inbox", reason=f"{limit} failed logins within "
+                             f"{limits.window}: {new.describe()}", address=address,
+                             scope=new.scope, key=new.key, until=new.until)
+            return LoginResult(lock=started[0] if started else None)
+        forget_failures(session, account)
+        if data.get("s"):
+            end_session(session, data["s"], reason="new login")
+        token, row = open_session(session, policy, account)
+        audit.record(session, actor=account, action="login", via="inbox", address=address,
+                     until=row.expires_at)
+        return LoginResult(token=token,
+                           seconds=max(1, int((row.expires_at - now()).total_seconds())))
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> Response:
         data = read_session(request)
         if not csrf_ok(data, csrf_token):
             return refuse(request, data, translator(locale_of(request, data.get("u")))("csrf"))
+        if data.get("s"):
+            with session_scope() as session:
+                end_session(session, data["s"], reason="logout")
+                audit.record(session, actor=data["u"], action="logout", via="inbox")
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(COOKIE, path="/")
+        response.delete_cookie(cookie, path="/", secure=https, httponly=True, samesite="lax")
         return response
 
     @app.get("/", response_class=HTMLResponse)
@@ -223,6 +318,21 @@ def create_app() -> FastAPI:
             Notification.case_number == task.case_number, Notification.recipient == user).limit(1)
         ) is not None
 
+    def hidden(user: str, task_id: int, action: str) -> bool:
+        """Whether the task is missing or not the user's to see (then audited as refused).
+        Both get one answer, so task ids cannot be probed for which exist (issue 19, 10)."""
+        with session_scope() as session:
+            task = session.get(ApprovalTask, task_id)
+            if task is not None and involved(session, user, task):
+                return False
+            audit.record(session, actor=user, action=action, outcome="refused", via="inbox",
+                         task_id=task_id, case_number=task.case_number if task else None,
+                         reason="no such task" if task is None else "not involved in this case")
+            return True
+
+    def no_task(request: Request, data: dict, t) -> Response:
+        return refuse(request, data, t("no_task"), status=404)
+
     @app.get("/tasks/{task_id}", response_class=HTMLResponse)
     def task_page(request: Request, task_id: TASK_ID) -> Response:
         data = read_session(request)
@@ -230,15 +340,10 @@ def create_app() -> FastAPI:
         if not user:
             return to_login(request)
         t = translator(locale_of(request, user))
+        if hidden(user, task_id, "view_task"):
+            return no_task(request, data, t)
         with session_scope() as session:
             task = session.get(ApprovalTask, task_id)
-            if task is None:
-                return refuse(request, data, t("not_found"), status=404)
-            if not involved(session, user, task):
-                audit.record(session, actor=user, action="view_task", outcome="refused",
-                             via="inbox", task_id=task_id, case_number=task.case_number,
-                             reason="not involved in this case")
-                return refuse(request, data, t("not_yours"))
             mine = [s for s in group(session, task) if s.status == ApprovalStatus.PENDING
                     and is_active(session, s) and may_act_for(session, user, s.assignee_key)]
             view = task_view(task)
@@ -271,6 +376,8 @@ def create_app() -> FastAPI:
             audit.record_alone(actor=user, action="decide", outcome="refused", via="inbox",
                                task_id=task_id, case_number=_case_of(task_id), reason="csrf")
             return refuse(request, data, t("csrf"))
+        if hidden(user, task_id, "decide"):
+            return no_task(request, data, t)
         try:
             with session_scope() as session:
                 decided = decide(session, policy, task_id, actor=user, decision=decision,
@@ -304,6 +411,8 @@ def create_app() -> FastAPI:
             audit.record_alone(actor=user, action=action, outcome="refused", via="inbox",
                                task_id=task_id, case_number=_case_of(task_id), reason="csrf")
             return refuse(request, data, t("csrf"))
+        if hidden(user, task_id, action):
+            return no_task(request, data, t)
         try:
             with session_scope() as session:
                 if action == "delegate":
@@ -312,10 +421,6 @@ def create_app() -> FastAPI:
                     add_signer(session, policy, task_id, actor=user, person=person,
                                position=position, via="inbox")
                 else:
-                    task = session.get(ApprovalTask, task_id)
-                    if task is None or not involved(session, user, task):
-                        raise ApprovalError(f"approval task {task_id}: {user} is not involved",
-                                            task)
                     nudge(session, policy, task_id, actor=user, via="inbox")
         except ApprovalError as refused:
             audit.record_alone(actor=user, action=action, outcome="refused", via="inbox",
@@ -336,7 +441,7 @@ def create_app() -> FastAPI:
 
     def _card(process: str, number: str) -> dict:
         if process == "complaint":
-            from tasks.case_card import complaint_view
+            from tasks.complaint.card import complaint_view
 
             return complaint_view(number)
         return {"number": number}

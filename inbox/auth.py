@@ -8,6 +8,7 @@ import secrets
 
 from sqlalchemy.orm import Session
 
+from inbox.sessions import end_sessions_of
 from models import Account
 from policy.schema import Policy
 from tasks.deadlines import now
@@ -38,7 +39,9 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY = hash_password(secrets.token_hex(8))
 
 
-def set_password(session: Session, policy: Policy, person: str, password: str) -> None:
+def set_password(session: Session, policy: Policy, person: str, password: str) -> int:
+    """Create or change the account's password. Every session of the account ends (a copied
+    cookie must not outlive the password it was opened with); returns how many did."""
     try:
         policy.organisation.person(person)
     except KeyError:
@@ -52,6 +55,7 @@ def set_password(session: Session, policy: Policy, person: str, password: str) -
     else:
         account.password_hash = hash_password(password)
         account.updated_at = now()
+    return end_sessions_of(session, person, reason="password changed")
 
 
 def authenticate(session: Session, policy: Policy, person: str, password: str) -> bool:

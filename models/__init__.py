@@ -5,13 +5,20 @@ from models.base import Base
 from models.complaint import Complaint, ComplaintStatus, ScoreEntry
 from models.customer import Customer
 from models.history import ArchiveRecord, CaseEvent, Notification
-from models.inbox import Account, AuditEntry, Delegation, LinkToken
+from models.inbox import (
+    Account,
+    AuditEntry,
+    Delegation,
+    InboxSession,
+    LinkToken,
+    LoginThrottle,
+)
 from models.org import Department, Person
 from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, TrackingRecord
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 
 __all__ = [
-    "Account", "AuditEntry", "Delegation", "LinkToken",
+    "Account", "AuditEntry", "Delegation", "InboxSession", "LinkToken", "LoginThrottle",
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",
     "ComplaintStatus", "Customer", "Department", "Escalation", "Notification", "Person",
     "ScoreEntry",

@@ -65,3 +65,33 @@ class AuditEntry(Base):
     via: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class InboxSession(Base):
+    """One logged-in browser. The cookie carries a random token; the row keeps only its
+    SHA-256, so a copy of this table opens no session. A session ends at ``expires_at``
+    (absolute: use does not extend it), at logout, or when the account's password changes."""
+
+    __tablename__ = "inbox_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_key: Mapped[str] = mapped_column(String(64), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account or one client address: the count in the current window,
+    and the lock they earned. In the database, so every inbox process and a restart see it."""
+
+    __tablename__ = "login_throttles"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # "account" | "address"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(server_default="0")
+    window_started_at: Mapped[datetime | None]
+    locks: Mapped[int] = mapped_column(server_default="0")  # each lock lasts twice the last
+    locked_until: Mapped[datetime | None]
