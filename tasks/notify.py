@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,6 +21,7 @@ from models.db import session_scope
 from notifications.render import render
 from notifications.send import deliver
 from policy.schema import Policy
+from tasks.addresses import checked_email, email_problem
 from tasks.deadlines import now
 
 MAX_ATTEMPTS = 8
@@ -39,21 +41,25 @@ def person_addresses(person_key: str, policy: Policy) -> list[str]:
     urls = list(person.apprise)
     base = mail_url(policy)
     if person.email and base:
-        urls.insert(0, _with_recipient(base, person.email))
+        urls.insert(0, _mail_to(base, person.email))  # checked when the policy loaded
     return urls
 
 
 def customer_addresses(customer: Customer, policy: Policy) -> list[str]:
+    """Mail when the customer gave a valid e-mail address, else the SMS gateway, else none."""
     base = mail_url(policy)
-    if customer.email and base:
-        return [_with_recipient(base, customer.email)]
+    if customer.email and base and email_problem(customer.email) is None:
+        return [_mail_to(base, customer.email)]
     if policy.channels.customer_sms:
         return [policy.channels.customer_sms.format(phone=customer.phone)]
     return []
 
 
-def _with_recipient(url: str, address: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}to={address}"
+def _mail_to(url: str, address: str) -> str:
+    """The mail URL with one recipient. The address is checked (tasks/addresses.py) and
+    URL-encoded, so it is one ``to`` and nothing else: never a From, Bcc, Reply-To or server."""
+    recipient = quote(checked_email(address), safe="@")
+    return f"{url}{'&' if '?' in url else '?'}to={recipient}"
 
 
 def enqueue(
@@ -67,8 +73,10 @@ def enqueue(
     addresses: list[str],
     locale: str,
     context: dict,
+    unreachable: str = "no address for this recipient in the policy",
 ) -> Notification | None:
-    """Put one message in the outbox. Returns None when a message with this key exists."""
+    """Put one message in the outbox. Returns None when a message with this key exists.
+    With no address the row is kept, unsent, saying why (``unreachable``)."""
     if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
         return None
     title, body = render(event, locale, context)
@@ -78,7 +86,7 @@ def enqueue(
         channel=addresses[0].split("://")[0] if addresses else "none",
         address="\n".join(addresses) or None, title=title, body=body,
         status="pending" if addresses else "no_channel",
-        last_error=None if addresses else "no address for this recipient in the policy",
+        last_error=None if addresses else unreachable,
         created_at=now(), next_attempt_at=now(),
     )
     try:
@@ -106,11 +114,13 @@ def notify_customer(
     session: Session, policy: Policy, *, key: str, process: str, case_number: str, event: str,
     customer: Customer, context: dict,
 ) -> Notification | None:
+    problem = email_problem(customer.email) if customer.email else None
     return enqueue(
         session, key=f"{key}:customer", process=process, case_number=case_number, event=event,
         recipient="customer", addresses=customer_addresses(customer, policy),
         locale=policy.locale,
         context={**context, "customer": customer, "tz": policy.calendar.timezone},
+        unreachable=f"email: {problem}" if problem else "no address for this customer",
     )
 
 

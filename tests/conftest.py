@@ -43,6 +43,10 @@ def policy():
 
 @dataclass
 class Mailbox:
+    """What the SMTP server received: per message the envelope's recipients, the subject,
+    ``body`` (the text/plain part, else the HTML) and ``message`` (the whole parsed mail,
+    every part and header)."""
+
     port: int
     messages: list = field(default_factory=list)
 
@@ -50,7 +54,8 @@ class Mailbox:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         body = message.get_body(("plain", "html"))
         self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(message["subject"]),
-                              "body": body.get_content() if body else ""})
+                              "body": body.get_content() if body else "",
+                              "sender": envelope.mail_from, "message": message})
         return "250 OK"
 
     def to(self, address: str) -> list[dict]:

@@ -70,7 +70,7 @@ def _contexts(policy, routed: bool) -> dict[str, dict]:
     return {
         "approval_requested": {
             **case, "task": _task(), "recipient": org.person("chen.qe"),
-            "link": "kefu approvals decide 17 --as chen.qe --decision approve",
+            "link": "https://inbox.distillery.example/l/abc.def",
         },
         "superior_informed": {**case, "recipient": org.person("liu.quality")},
         "complaint_reply": {**case, "promise": DUE if routed else None,
@@ -117,8 +117,46 @@ def test_approval_request_gives_due_time_in_shanghai_and_how_to_decide(policy, l
                          _contexts(policy, routed=True)["approval_requested"])
     assert DUE_LOCAL in title
     assert DUE_LOCAL in body
-    assert "kefu approvals decide 17" in body
+    assert "https://inbox.distillery.example/l/abc.def" in body
     assert "投诉处理" in title
+
+
+def test_no_template_hands_out_a_command_to_decide_as_someone():
+    """Issue 19: a ready ``kefu approvals decide N --as <assignee>`` line was a claim of
+    identity anyone could type; the signed link and the Prefect form code replace it."""
+    for path in TEMPLATES.glob("*.j2"):
+        text = path.read_text(encoding="utf-8")
+        assert "approvals decide" not in text and "cli" not in text, path.name
+
+
+FORM_CODE_LINE = {"zh-CN": "Prefect 表单验证码：K7QM-P3XW", "zh-TW": "Prefect 表單驗證碼：K7QM-P3XW",
+                  "en": "Prefect form code: K7QM-P3XW"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_approval_request_shows_the_prefect_form_code_only_when_there_is_one(policy, locale):
+    context = _contexts(policy, routed=True)["approval_requested"]
+    _, body = _render("approval_requested", locale, {**context, "form_code": "K7QM-P3XW"})
+    assert FORM_CODE_LINE[locale] in body.splitlines()
+    _, without = _render("approval_requested", locale, context)
+    assert "Prefect" not in without
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("event", EVENTS)
+def test_every_message_has_a_document_for_html_and_robots_with_no_marks_left(policy, event,
+                                                                              locale):
+    from markupsafe import escape
+
+    from notifications.formats import html, markdown
+    from notifications.render import compose
+
+    message = compose(event, locale, _contexts(policy, routed=True)[event])
+    page = html(message.document)
+    for text in (message.title, message.body, page, markdown(message.document)):
+        assert not set(text) & {"\ue000", "\ue001", "\ue002"}
+    assert "\n" not in message.title and str(escape(message.title)) in page
+    assert (message.document["action"] is not None) == (event == "approval_requested")
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -19,6 +19,7 @@ from models import Complaint, ComplaintStatus, Customer
 from models.db import session_scope
 from policy.schema import Policy
 from tasks import events
+from tasks.addresses import email_problem
 from tasks.clocks import start_clock
 from tasks.complaint.priority import complaint_priority
 from tasks.deadlines import calendar_for, now
@@ -26,7 +27,6 @@ from tasks.people import resolve_assignee
 
 PROCESS = "complaint"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_CONTENT = 5000
 
 
@@ -70,8 +70,8 @@ def parse_complaint(
         raise IntakeError("content", "the complaint's content is empty")
     if len(content) > MAX_CONTENT:
         raise IntakeError("content", f"longer than {MAX_CONTENT} characters")
-    if email is not None and not _EMAIL.match(email.strip()):
-        raise IntakeError("email", f"{email!r} is not an e-mail address")
+    if email is not None and (problem := email_problem(email.strip())):
+        raise IntakeError("email", problem)
     shipped: date | None = None
     if shipped_on:
         try:
