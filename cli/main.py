@@ -69,6 +69,9 @@ def init() -> None:
         from tasks.new_customer.case import reschedule
 
         typer.echo(f"development projects: {len(reschedule(policy))} pending review(s) moved")
+    from cli.admin import warn_calendar_years  # a year of estimated holidays, where admins look
+
+    warn_calendar_years(policy)
 
 
 def _redact(url: str) -> str:
@@ -228,12 +231,18 @@ _register_inbox(app, approvals_app, clear_errors)
 # Each process's commands, from its folder.
 from cli.complaint.commands import register as _register_complaint  # noqa: E402
 from cli.new_customer.commands import register as _register_new_customer  # noqa: E402
+from cli.schedules import schedules_app  # noqa: E402
 from cli.tier.commands import customers_app, tiers_app  # noqa: E402
 
+app.add_typer(schedules_app, name="schedules")
 _register_complaint(app)
 _register_new_customer(app, clear_errors)
 app.add_typer(customers_app, name="customers")
 app.add_typer(tiers_app, name="tiers")
+from cli.admin import calendar_app, policy_app  # noqa: E402
+
+app.add_typer(policy_app, name="policy")
+app.add_typer(calendar_app, name="calendar")
 
 
 @app.command()

@@ -11,33 +11,35 @@ import asyncio
 import importlib
 import logging
 import os
+import signal
 from pathlib import Path
 
 import yaml
 
-from models.db import PROJECT_ROOT
 from runtime.settings import configure
 
 configure()
 
 from prefect import Flow  # noqa: E402
-from prefect.client.schemas.schedules import CronSchedule  # noqa: E402
 from prefect.runner import Runner  # noqa: E402
 
+from runtime import schedules as schedule_file  # noqa: E402
+
 log = logging.getLogger("kefu.worker")
-PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 
 
-def declared_deployments(path: Path = PREFECT_YAML) -> list[tuple[Flow, dict]]:
-    """(flow, deployment settings) for every deployment in prefect.yaml."""
+def declared_deployments(path: Path | None = None) -> list[tuple[Flow, dict]]:
+    """(flow, deployment settings) for every deployment in prefect.yaml; a bad schedule raises
+    ScheduleError naming the deployment and the field."""
+    path = path or schedule_file.prefect_yaml()
+    checked = schedule_file.declared(path)
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     made = []
     for entry in spec["deployments"]:
         module_path, _, attribute = entry["entrypoint"].partition(":")
         module = importlib.import_module(module_path.removesuffix(".py").replace("/", "."))
         flow = getattr(module, attribute)
-        schedules = [CronSchedule(cron=s["cron"], timezone=s.get("timezone", "UTC"))
-                     for s in entry.get("schedules") or [] if s.get("active", True)]
+        schedules = schedule_file.cron_schedules(checked.get(entry["name"], []))
         made.append((flow, {
             "name": entry["name"], "tags": entry.get("tags") or [],
             "parameters": entry.get("parameters") or {},
@@ -46,13 +48,37 @@ def declared_deployments(path: Path = PREFECT_YAML) -> list[tuple[Flow, dict]]:
     return made
 
 
-async def _reconcile_forever(every: float, runner: Runner) -> None:
+class _FileWatch:
+    """prefect.yaml's modification time as it was when the worker read it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = self._stamp()
+
+    def _stamp(self) -> float | None:
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return None
+
+    def changed(self) -> bool:
+        stamp = self._stamp()
+        if stamp == self.seen:
+            return False
+        self.seen = stamp
+        return True
+
+
+async def _reconcile_forever(every: float, runner: Runner, flow_names: dict[str, str],
+                             watched: _FileWatch) -> None:
     from runtime.reconcile import reconcile
     from runtime.runs import restart_dead_runs, wait_for_deployment
 
     await asyncio.to_thread(wait_for_deployment)
     while True:
         try:
+            if watched.changed():
+                await _apply_prefect_yaml(flow_names)
             await asyncio.to_thread(reconcile)
             live = _live_run_ids(runner)
             if live is not None:
@@ -63,6 +89,23 @@ async def _reconcile_forever(every: float, runner: Runner) -> None:
         except Exception as exc:  # the server may be restarting: try again next round
             log.warning("reconcile failed: %s", exc)
         await asyncio.sleep(every)
+
+
+async def _apply_prefect_yaml(flow_names: dict[str, str]) -> None:
+    """An edit of prefect.yaml while the worker runs: its schedules go to the server now (new
+    or removed deployments need a restart, and the log says so)."""
+    try:
+        changed = await schedule_file.apply(flow_names)
+    except schedule_file.ScheduleError as exc:
+        log.error("prefect.yaml changed but cannot be used; the schedules stay as they were: %s",
+                  exc)
+        return
+    declared = set(schedule_file.declared())
+    if declared != set(flow_names):
+        log.warning("prefect.yaml now declares deployments %s; restart `kefu worker` to serve "
+                    "them", ", ".join(sorted(declared ^ set(flow_names))))
+    for line in changed:
+        log.warning("prefect.yaml changed: schedule %s", line)
 
 
 def _live_run_ids(runner: Runner) -> set[str] | None:
@@ -96,17 +139,74 @@ def poll_seconds() -> float:
     return seconds
 
 
+class _Runner(Runner):
+    """Prefect's runner, stopped by kefu: SIGTERM (systemd, docker) and Ctrl-C both end the
+    worker cleanly, instead of Prefect's handler calling its async stop from a signal."""
+
+    stop_requested: asyncio.Event
+
+    def handle_sigterm(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._loop_for_stop.call_soon_threadsafe(self.stop_requested.set)
+
+
+async def _replaced_server_schedules(deployments: list[tuple[Flow, dict]]) -> list[str]:
+    """Server schedules (changed in the Prefect UI/API) that prefect.yaml is about to replace."""
+    from prefect import get_client
+
+    declared = schedule_file.declared()
+    lines = []
+    async with get_client() as client:
+        for flow, settings in deployments:
+            have = await schedule_file.server_schedules(client, flow.name, settings["name"])
+            want = declared.get(settings["name"], [])
+            if have is not None and sorted(map(str, have)) != sorted(map(str, want)):
+                lines.append(f"{settings['name']}: {', '.join(map(str, have)) or 'none'} on the "
+                             f"server → {', '.join(map(str, want)) or 'none'} from prefect.yaml")
+    return lines
+
+
+def describe(deployments: list[tuple[Flow, dict]]) -> list[str]:
+    """What the worker serves, one line a deployment, for its start banner."""
+    declared = schedule_file.declared()
+    return [f"  {settings['name']:<22} {', '.join(map(str, declared.get(settings['name'], [])))}"
+            .rstrip() for _, settings in deployments]
+
+
 async def run(deployments: list[tuple[Flow, dict]], reconcile_every: float | None = None,
               limit: int | None = None, poll: float | None = None) -> None:
     # KEFU_RECONCILE_EVERY: seconds between reconciliations (tests use 1).
     reconcile_every = reconcile_every or float(os.environ.get("KEFU_RECONCILE_EVERY") or 5)
-    runner = Runner(pause_on_shutdown=False, limit=limit or worker_limit(),
-                    query_seconds=poll or poll_seconds())
+    runner = _Runner(pause_on_shutdown=False, limit=limit or worker_limit(),
+                     query_seconds=poll or poll_seconds())
+    watched = _FileWatch(schedule_file.prefect_yaml())  # before its schedules go to the server
+    runner.stop_requested = asyncio.Event()
+    runner._loop_for_stop = asyncio.get_running_loop()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, runner.stop_requested.set)
+    try:
+        for line in await _replaced_server_schedules(deployments):
+            log.warning("schedule changed outside prefect.yaml is replaced: %s "
+                        "(make lasting changes with `kefu schedules set`)", line)
+    except Exception as exc:  # the server may not be up yet
+        log.warning("could not compare the server's schedules with prefect.yaml: %s", exc)
     for flow, settings in deployments:
         # Served as flow objects (not entrypoints): each run starts from the imported flow
         # instead of `python -m prefect.engine` importing everything again.
         await runner.aadd_flow(flow, **settings)
-    await asyncio.gather(runner.start(), _reconcile_forever(reconcile_every, runner))
+    flow_names = {settings["name"]: flow.name for flow, settings in deployments}
+    tasks = [asyncio.create_task(runner.start()),
+             asyncio.create_task(_reconcile_forever(reconcile_every, runner, flow_names, watched))]
+    stopping = asyncio.create_task(runner.stop_requested.wait())
+    done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+    for task in [*tasks, stopping]:
+        task.cancel()
+    await asyncio.gather(*tasks, stopping, return_exceptions=True)
+    for task in done:
+        if task is not stopping and not task.cancelled() and task.exception():
+            raise task.exception()
+    print("kefu worker stopped; runs in progress are picked up again at the next start",
+          flush=True)
 
 
 def start_runs_from_a_warm_process() -> None:
@@ -135,8 +235,8 @@ def start_runs_from_a_warm_process() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def _flow_modules(path: Path = PREFECT_YAML) -> set[str]:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+def _flow_modules(path: Path | None = None) -> set[str]:
+    spec = yaml.safe_load((path or schedule_file.prefect_yaml()).read_text(encoding="utf-8"))
     return {e["entrypoint"].partition(":")[0].removesuffix(".py").replace("/", ".")
             for e in spec["deployments"]}
 
@@ -145,7 +245,14 @@ def main() -> None:
     from runtime.runs import recover_orphaned_runs
 
     poll = poll_seconds()  # a bad setting stops the worker before it starts anything
-    deployments = declared_deployments()
+    try:
+        deployments = declared_deployments()
+    except schedule_file.ScheduleError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    from runtime.settings import api_url
+
+    print(f"kefu worker: Prefect at {api_url()}, {len(deployments)} deployments from "
+          f"{schedule_file.prefect_yaml()}:", *describe(deployments), sep="\n", flush=True)
     start_runs_from_a_warm_process()
     try:
         for name in recover_orphaned_runs():
