@@ -62,9 +62,28 @@ class _Strict(BaseModel):
 
 
 def _duration(value: object) -> Duration:
+    """A policy's duration, never negative (a deadline before its start means a typo)."""
     if isinstance(value, Duration):
-        return value
-    return Duration.parse(value)  # type: ignore[arg-type]
+        span = value
+    elif isinstance(value, str) and value.strip().startswith("-"):
+        _duration(value.strip()[1:])  # "-three days" is no duration at all: say that
+        raise ValueError(f"{value!r}: a duration must not be negative")
+    else:
+        try:
+            span = Duration.parse(value)  # type: ignore[arg-type]
+        except ValueError:
+            raise ValueError(f"{value!r} is not a duration (write e.g. 24h, 3 working days, "
+                             f"7 days, 1 week)") from None
+    if span.amount < 0:
+        raise ValueError(f"{value!r}: a duration must not be negative")
+    return span
+
+
+def _positive_duration(value: object) -> Duration:
+    span = _duration(value)
+    if span.amount == 0:
+        raise ValueError(f"{value!r}: must be longer than zero")
+    return span
 
 
 class YearSchedule(_Strict):
@@ -80,6 +99,18 @@ class CalendarPolicy(_Strict):
     # Policies say "3 working days" without a time of day; we count to the close of business.
     workday_end: time = time(18, 0)
     years: dict[int, YearSchedule] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (write an IANA name such as "
+                             f"Asia/Shanghai)") from None
+        return value
 
 
 class Department(_Strict):
@@ -226,8 +257,9 @@ class ApprovalsPolicy(_Strict):
     at_risk: Duration = Duration(4, "hours")
     session_ttl: Duration = Duration(12, "hours")
 
-    _d = field_validator("link_ttl", "nudge_interval", "at_risk", "session_ttl",
-                         mode="before")(_duration)
+    _d = field_validator("nudge_interval", "at_risk", mode="before")(_duration)
+    # A link or a login that expires at once would lock everybody out.
+    _p = field_validator("link_ttl", "session_ttl", mode="before")(_positive_duration)
 
 
 def assignee_ref_problem(ref: str, policy: Policy) -> str | None:

@@ -478,9 +478,12 @@ def nudge(session: Session, policy: Policy, task_id: int, *, actor: str,
         allowed_at = calendar_for(policy.calendar).add(max(e.at for e in last),
                                                        policy.approvals.nudge_interval)
         if moment < allowed_at:
+            from notifications.render import local_time  # people read times to the minute
+
+            tz = policy.calendar.timezone
             raise ApprovalError(
-                f"approval task {task_id} was nudged at {max(e.at for e in last).isoformat()}; "
-                f"the next nudge is allowed from {allowed_at.isoformat()}", task)
+                f"approval task {task_id} was nudged at {local_time(max(e.at for e in last), tz)}; "
+                f"the next nudge is allowed from {local_time(allowed_at, tz)}", task)
     events.record(session, task.process, task.case_number, "nudged", actor, task_id=task.id,
                   assignee=task.assignee_key)
     audit.record(session, actor=actor, action="nudge", via=via, case_number=task.case_number,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import ApprovalStatus, ApprovalTask, Clock
@@ -78,3 +78,12 @@ def move_clock(session: Session, clock: Clock, policy: Policy, due_at: datetime)
         clock.next_escalation_at = next_escalation_at(
             due_at, clock.escalation_level, ladder_for(policy, clock.process, clock.name), calendar
         )
+
+
+def furthest_open_deadline(session: Session) -> datetime | None:
+    """The latest time an open clock is due or next escalates: how far ahead the calendar
+    must know its holidays."""
+    due, rung = session.execute(
+        select(func.max(Clock.due_at), func.max(Clock.next_escalation_at))
+        .where(Clock.met_at.is_(None))).one()
+    return max((t for t in (due, rung) if t is not None), default=None)

@@ -3,18 +3,34 @@
 000 D2 §3 counts handling in working days (三个工作日 / 七个工作日) and registration, reply
 and feedback in hours (24小时). Working days follow the mainland calendar: public holidays
 are off, make-up working days (调休) on weekends are on.
+
+Where a year's holidays come from, best first: the admin's copy of the State Council's
+schedule (``calendar.years`` in the policy), chinese-calendar (published years only), an
+estimate from python-holidays' rule-based China list (the holidays without the 调休 make-up
+days, which only the State Council's notice fixes), else weekends only. The last two warn.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from policy.base import CalendarPolicy, Duration
 
+if TYPE_CHECKING:
+    from policy.schema import Policy
+
 log = logging.getLogger("kefu.calendar")
+
+# Where a year's working days come from (what `kefu calendar check` prints).
+SOURCE_POLICY = "policy schedule"
+SOURCE_CHINESE_CALENDAR = "chinese-calendar"
+SOURCE_ESTIMATE = "estimate (python-holidays)"
+SOURCE_WEEKENDS = "weekends only"
 
 
 class ClockError(ValueError):
@@ -58,36 +74,40 @@ class WorkCalendar:
             if known is not None:
                 return known
             self._warn_unknown_year(day.year)
+            estimate = estimated_holidays(day.year)
+            if estimate is not None and day in estimate:
+                return False
         return day.weekday() < 5
 
     def _warn_unknown_year(self, year: int) -> None:
         if year in self._warned:
             return
         self._warned.add(year)
-        message = (
-            f"calendar: no holiday data for {year} (chinese-calendar lacks it and the policy's "
-            f"calendar.years has no {year} entry); counting weekends only for {year}"
-        )
-        self.warnings.append(message)
-        log.warning(message)
+        message = year_warning(self.policy, year)
+        if message:
+            self.warnings.append(message)
+            log.warning(message)
 
     def add(self, start: datetime, span: Duration) -> datetime:
-        """``start`` plus ``span``. Working days end at the policy's close of business on
-        the Nth working day after the start day."""
+        """``start`` plus ``span``. Hours and minutes are plain time. Days and working days
+        end at the policy's close of business of the Nth (working) day after the start day:
+        7日内 from Monday morning is next Monday 18:00, not next Monday at the minute the
+        complaint came in."""
         if span.unit == "minutes":
             return start + timedelta(minutes=span.amount)
         if span.unit == "hours":
             return start + timedelta(hours=span.amount)
-        if span.unit == "days":
-            return start + timedelta(days=span.amount)
         if span.amount == 0:
             return start
         day = start.astimezone(self.tz).date()
-        counted = 0
-        while counted < span.amount:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                counted += 1
+        if span.unit == "days":
+            day += timedelta(days=span.amount)
+        else:
+            counted = 0
+            while counted < span.amount:
+                day += timedelta(days=1)
+                if self.is_workday(day):
+                    counted += 1
         close = datetime.combine(day, self.policy.workday_end, tzinfo=self.tz)
         return close.astimezone(UTC)
 
@@ -100,6 +120,67 @@ def _chinese_calendar_is_workday(day: date) -> bool | None:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         return None
+
+
+_estimates: dict[int, frozenset[date] | None] = {}
+
+
+def estimated_holidays(year: int) -> frozenset[date] | None:
+    """The mainland's public holidays of ``year`` as python-holidays computes them from the
+    rules (lunar dates included; no 调休 make-up working days), or None when it has none."""
+    if year not in _estimates:
+        try:
+            import holidays
+        except ImportError:  # an installation without it counts weekends only, and says so
+            _estimates[year] = None
+        else:
+            days = frozenset(holidays.country_holidays("CN", years=year))
+            _estimates[year] = days or None
+    return _estimates[year]
+
+
+def year_source(policy: CalendarPolicy, year: int) -> str:
+    """Where the working days of ``year`` come from: one of the ``SOURCE_*`` names."""
+    if year in policy.years:
+        return SOURCE_POLICY
+    if policy.region != "CN":
+        return SOURCE_WEEKENDS
+    if _chinese_calendar_is_workday(date(year, 1, 1)) is not None and \
+            _chinese_calendar_is_workday(date(year, 12, 31)) is not None:
+        return SOURCE_CHINESE_CALENDAR
+    if estimated_holidays(year) is not None:
+        return SOURCE_ESTIMATE
+    return SOURCE_WEEKENDS
+
+
+def year_warning(policy: CalendarPolicy, year: int) -> str | None:
+    """What an admin must be told about ``year``'s working days, or None when they are known
+    (or the policy asks for weekends only: ``region: none``)."""
+    source = year_source(policy, year)
+    how = f"enter the State Council's {year} schedule under calendar.years.{year} in the policy"
+    if source == SOURCE_ESTIMATE:
+        return (f"calendar: {year} is an ESTIMATE (python-holidays' rule-based China holidays, "
+                f"without the 调休 make-up working days; chinese-calendar has no {year}); {how}")
+    if source == SOURCE_WEEKENDS and policy.region == "CN":
+        return (f"calendar: no holiday data for {year} (chinese-calendar lacks it and the "
+                f"policy's calendar.years has no {year} entry); counting weekends only for "
+                f"{year}; {how}")
+    return None
+
+
+def calendar_warnings(policy: Policy | CalendarPolicy, years: Iterable[int]) -> list[str]:
+    """The warnings an admin should see for ``years`` (one line each, none for a year whose
+    working days are known): for the inbox header, the case card, ``kefu init`` and
+    ``kefu calendar check``. Pure: reads no database."""
+    section = policy if isinstance(policy, CalendarPolicy) else policy.calendar
+    return [w for w in (year_warning(section, y) for y in sorted(set(years))) if w]
+
+
+def years_to_check(today: date, furthest: date | None) -> range:
+    """The years from ``today`` to a year after the furthest open deadline (at least next
+    year): the ones whose holidays decide a deadline or one set soon."""
+    last = max(today.year, furthest.year if furthest else today.year) + 1
+    return range(today.year, last + 1)
 
 
 _calendars: dict[str, WorkCalendar] = {}

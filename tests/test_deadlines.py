@@ -98,10 +98,28 @@ def test_reply_within_24_hours_ignores_the_national_day_holiday(calendar):
     assert due == shanghai(2026, 10, 1, 10, 0)
 
 
-def test_calendar_days_and_minutes_are_plain_arithmetic(calendar):
+def test_calendar_days_end_at_close_of_business_of_the_last_day(calendar):
+    # 7日内 from Wed 30 Sept 10:00 is Wed 7 Oct at close of business, not at 10:00.
     start = shanghai(2026, 9, 30, 10, 0)
-    assert calendar.add(start, Duration(7, "days")) == shanghai(2026, 10, 7, 10, 0)
+    assert calendar.add(start, Duration(7, "days")) == shanghai(2026, 10, 7, 18, 0)
+    # A case filed late in the evening does not fall due at 23:33 on New Year's Day.
+    assert calendar.add(shanghai(2026, 12, 2, 23, 33), Duration(30, "days")) == shanghai(
+        2027, 1, 1, 18, 0)
+
+
+def test_a_week_is_seven_calendar_days_to_close_of_business(calendar):
+    assert calendar.add(shanghai(2026, 11, 23, 10, 0), Duration.parse("1 week")) == shanghai(
+        2026, 11, 30, 18, 0)
+
+
+def test_minutes_are_plain_arithmetic(calendar):
+    start = shanghai(2026, 9, 30, 10, 0)
     assert calendar.add(start, Duration(90, "minutes")) == shanghai(2026, 9, 30, 11, 30)
+
+
+def test_zero_calendar_days_is_the_start_itself(calendar):
+    start = shanghai(2026, 12, 2, 10, 0)
+    assert calendar.add(start, Duration(0, "days")) == start
 
 
 def test_zero_working_days_is_the_start_itself(calendar):
@@ -124,15 +142,27 @@ def test_region_none_counts_weekends_only():
 
 # --- years chinese-calendar does not know -----------------------------------------------
 
-def test_2027_falls_back_to_weekends_only_with_a_warning(calendar, caplog):
+def test_2027_is_estimated_with_a_warning(calendar, caplog):
     with caplog.at_level(logging.WARNING, logger="kefu.calendar"):
         due = calendar.add(shanghai(2027, 1, 8, 10, 0), THREE_WORKING_DAYS)
-    # Fri 8 Jan 2027: Mon 11, Tue 12, Wed 13.
+    # Fri 8 Jan 2027: Mon 11, Tue 12, Wed 13 (no holiday in the estimate).
     assert due == shanghai(2027, 1, 13, 18, 0)
     assert len(calendar.warnings) == 1
     assert "2027" in calendar.warnings[0]
+    assert "ESTIMATE" in calendar.warnings[0]
     assert "calendar.years" in calendar.warnings[0]
     assert any("2027" in r.getMessage() for r in caplog.records)
+
+
+def test_without_an_estimate_2027_counts_weekends_only_with_a_warning(calendar, monkeypatch):
+    import tasks.deadlines
+
+    monkeypatch.setattr(tasks.deadlines, "estimated_holidays", lambda year: None)
+    # Thu 31 Dec 2026 + 1 working day: Fri 1 Jan 2027 counts as an ordinary working day.
+    due = calendar.add(shanghai(2026, 12, 31, 15, 0), ONE_WORKING_DAY)
+    assert due == shanghai(2027, 1, 1, 18, 0)
+    assert len(calendar.warnings) == 1
+    assert "weekends only" in calendar.warnings[0] and "calendar.years" in calendar.warnings[0]
 
 
 def test_unknown_year_warning_is_given_once_per_year(calendar):
@@ -144,10 +174,10 @@ def test_unknown_year_warning_is_given_once_per_year(calendar):
     assert "2028" in calendar.warnings[1]
 
 
-def test_counting_into_2027_from_the_last_day_of_2026_does_not_crash(calendar):
-    # Without a 2027 schedule, 1 Jan 2027 (a Friday) counts as an ordinary working day.
+def test_counting_into_2027_from_the_last_day_of_2026_skips_the_estimated_new_year(calendar):
+    # Without a 2027 schedule, 1 Jan 2027 (a Friday) is off by the estimate; Mon 4 Jan counts.
     due = calendar.add(shanghai(2026, 12, 31, 15, 0), ONE_WORKING_DAY)
-    assert due == shanghai(2027, 1, 1, 18, 0)
+    assert due == shanghai(2027, 1, 4, 18, 0)
     assert len(calendar.warnings) == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from policy.base import CalendarPolicy
 from tasks.deadlines import WorkCalendar
-from tasks.ladder import next_escalation_at, rung_due_at, rungs_reached
+from tasks.ladder import catch_up, next_escalation_at, rung_due_at, rung_targets, rungs_reached
 from tasks.people import AssigneeError, escalation_targets, resolve_assignee, superior_chain
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -97,6 +97,33 @@ def test_each_person_is_told_once_per_rung(policy):
     assert escalation_targets(refs, "chen.qe", policy) == ["liu.quality", "wang.gm"]
 
 
+# --- a rung only goes up --------------------------------------------------------------
+
+def test_a_rung_tells_the_engineer_and_the_quality_head_as_before(policy, ladder):
+    targets = rung_targets(ladder.ladder[0].notify, "chen.qe", policy)
+    assert (targets.notify, targets.passed_over) == (["chen.qe", "liu.quality"], [])
+
+
+def test_the_general_managers_overdue_task_is_not_escalated_down_to_the_deputy(policy):
+    # 000 D8 ladder, level 2: role:deputy_leader is xu.deputy, who reports to wang.gm.
+    targets = rung_targets(["role:deputy_leader"], "wang.gm", policy)
+    assert targets.notify == []
+    assert len(targets.passed_over) == 1
+    assert "xu.deputy" in targets.passed_over[0] and "nobody above wang.gm" in targets.passed_over[0]
+
+
+def test_a_rung_naming_the_owner_goes_to_the_owners_superior_instead(policy):
+    targets = rung_targets(["role:deputy_leader"], "xu.deputy", policy)
+    assert targets.notify == ["wang.gm"]
+    assert "the assignee" in targets.passed_over[0] and "wang.gm told instead" in targets.passed_over[0]
+
+
+def test_the_top_of_the_chain_is_told_of_their_own_deadline_but_has_no_superior_to_tell(policy):
+    targets = rung_targets(["assignee", "superior"], "wang.gm", policy)
+    assert targets.notify == ["wang.gm"]
+    assert ["superior" in why for why in targets.passed_over] == [True]
+
+
 # --- when the rungs act -----------------------------------------------------------------
 
 def test_rungs_act_at_the_due_time_then_one_and_two_working_days_later(ladder, calendar):
@@ -117,9 +144,34 @@ def test_first_rung_is_reached_at_the_due_time(ladder, calendar):
     assert [r.level for r in rungs_reached(DUE, 0, DUE, ladder, calendar)] == [1]
 
 
-def test_a_late_sweep_sends_every_missed_rung_in_order(ladder, calendar):
+def test_a_late_sweep_finds_every_missed_rung_reached_in_order(ladder, calendar):
     saturday = shanghai(2026, 12, 5, 9, 0)
     assert [r.level for r in rungs_reached(DUE, 0, saturday, ladder, calendar)] == [1, 2, 3]
+
+
+def test_a_late_sweep_sends_only_the_highest_rung_and_skips_the_lower_ones(policy, ladder,
+                                                                          calendar):
+    saturday = shanghai(2026, 12, 5, 9, 0)
+    plan = catch_up(rungs_reached(DUE, 0, saturday, ladder, calendar), "chen.qe", policy)
+    assert (plan.rung.level, plan.targets.notify) == (3, ["wang.gm"])
+    assert [level for level, _ in plan.skipped] == [1, 2]
+    assert all("level 3 was due too" in why for _, why in plan.skipped)
+
+
+def test_a_sweep_on_time_sends_the_one_rung_due_and_skips_nothing(policy, ladder, calendar):
+    plan = catch_up(rungs_reached(DUE, 0, DUE, ladder, calendar), "chen.qe", policy)
+    assert (plan.rung.level, plan.skipped) == (1, [])
+    assert catch_up([], "chen.qe", policy).rung is None
+
+
+def test_a_late_sweep_sends_the_highest_rung_that_reaches_somebody_above_the_owner(policy):
+    # The GM's own overdue budget approval (000 D8 ladder): level 3 names himself and level 2
+    # his deputy; level 1 tells him of his own deadline, and the others are skipped.
+    overdue = policy.new_customer.ladders.overdue.ladder
+    plan = catch_up(overdue, "wang.gm", policy)
+    assert (plan.rung.level, plan.targets.notify) == (1, ["wang.gm"])
+    assert [level for level, _ in plan.skipped] == [2, 3]
+    assert "xu.deputy" in dict(plan.skipped)[2] and "the assignee" in dict(plan.skipped)[3]
 
 
 def test_rungs_already_sent_are_not_sent_again(ladder, calendar):

@@ -147,7 +147,7 @@ def test_category_with_unknown_department_is_refused(tmp_path):
     data = _default_data()
     data["complaint"]["categories"][0]["department"] = "logistics"
     message = _load_error(tmp_path, data)
-    assert "complaint.categories[0].department" in message
+    assert "complaint.categories #1 (quality).department" in message
     assert "logistics" in message
 
 
@@ -173,7 +173,7 @@ def test_step_assigned_to_a_role_nobody_has_is_refused(tmp_path):
     data = _default_data()
     data["complaint"]["handling_steps"][0]["assignee"] = "role:astronaut"
     message = _load_error(tmp_path, data)
-    assert "complaint.handling_steps[0].assignee" in message
+    assert "complaint.handling_steps #1 (handling).assignee" in message
     assert "astronaut" in message
 
 

@@ -33,6 +33,13 @@ class ReturnRule(_Strict):
     storage_damage_keywords: list[str] = ["仓储", "仓储", "受潮", "storage"]
     unconditional_return_days: int = 15
 
+    @field_validator("unconditional_return_days")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"must not be negative (got {value})")
+        return value
+
 
 class Deadlines(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -64,6 +71,13 @@ class Retention(_Strict):
 
 class Scoring(_Strict):
     points_per_complaint: int = 1
+
+    @field_validator("points_per_complaint")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:  # §7 deducts points; zero or a negative number would deduct none or add
+            raise ValueError(f"must be at least 1 (got {value})")
+        return value
 
 
 class ComplaintPolicy(_Strict):
