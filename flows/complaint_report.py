@@ -6,6 +6,7 @@ from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
 from policy.load import load_policy
+from tasks import markdown
 from tasks.complaint.report import complaint_report as build_report
 from tasks.complaint.report import report_rows
 
@@ -15,7 +16,8 @@ async def complaint_report(period: str = "weekly") -> dict:
     report = build_report(load_policy(), period)
     await acreate_table_artifact(
         key=f"complaint-report-{period}",
-        table=[{"section": s, "key": k, "value": v} for s, k, v in report_rows(report)],
+        table=markdown.table([{"section": s, "key": k, "value": v}
+                              for s, k, v in report_rows(report)]),
         description=f"投诉统计 {report['from'][:10]} – {report['to'][:10]}",
     )
     return report

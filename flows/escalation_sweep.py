@@ -7,6 +7,7 @@ from prefect.artifacts import acreate_table_artifact
 
 from policy.load import load_policy
 from runtime.reconcile import reconcile
+from tasks import markdown
 from tasks.escalation import sweep
 from tasks.notify import dispatch_pending
 
@@ -20,6 +21,6 @@ async def escalation_sweep() -> dict:
     reconciled = reconcile()
     logger.info("escalated %d rung(s); sent %s; reconciled %s", len(escalated), sent, reconciled)
     if escalated:
-        await acreate_table_artifact(key="escalations", table=escalated,
+        await acreate_table_artifact(key="escalations", table=markdown.table(escalated),
                                      description="Escalations sent by this sweep")
     return {"escalated": escalated, "sent": sent, "reconciled": reconciled}

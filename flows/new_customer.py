@@ -16,6 +16,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from tasks import markdown
 from tasks.new_customer import case
 from tasks.new_customer.card import projects_table, prospect_card_markdown
 from tasks.notify import dispatch_pending
@@ -82,7 +83,7 @@ async def publish(number: str) -> None:
     await acreate_markdown_artifact(key=f"prospect-{number.lower()}",
                                     markdown=prospect_card_markdown(number),
                                     description=f"新客户开发 {number}")
-    await acreate_table_artifact(key="new-customer-projects", table=projects_table(),
+    await acreate_table_artifact(key="new-customer-projects", table=markdown.table(projects_table()),
                                  description="新客户开发: every project and its next review")
 
 

@@ -16,6 +16,7 @@ from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from models.db import session_scope
 from policy.load import load_policy
+from tasks import markdown
 from tasks.tier import case, grades
 
 
@@ -52,9 +53,9 @@ async def show_table(number: str, results: dict | None = None) -> None:
     if results:
         await acreate_table_artifact(
             key=f"{key}-results", description=f"客户等级评定结果 {number}",
-            table=[{"customer": name, **{k: r[k] for k in ("previous", "proposed", "grade",
-                                                          "source", "by", "reason")}}
-                   for name, r in sorted(results.items())])
+            table=markdown.table([{"customer": name, **{k: r[k] for k in (
+                "previous", "proposed", "grade", "source", "by", "reason")}}
+                for name, r in sorted(results.items())]))
 
 
 @flow(name="tier-assessment", flow_run_name=run_name, persist_result=False)

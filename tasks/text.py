@@ -36,3 +36,14 @@ def clean(text: str) -> str:
 def one_line(text: str) -> str:
     """Text for a place that holds one line (a subject, a table cell, a log field)."""
     return _LINE_BREAKS.sub(" ", clean(text)).strip()
+
+
+def lines(text: str) -> list[str]:
+    """Free text's lines, cleaned; every kind of line break (CR, LF, U+2028, NEL) ends one."""
+    return [_CONTROLS.sub("", line) for line in re.split(r"\r\n|[\r\n\u2028\u2029\x85]", text)]
+
+
+def one_line_marked(text: str) -> str:
+    """Several lines in a place that holds one (a table cell), each break shown as ``↵`` so a
+    comment written on three lines still reads as three."""
+    return " ↵ ".join(line.strip() for line in lines(text) if line.strip())

@@ -82,12 +82,12 @@ def complaint_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Everything about one complaint: route, clocks, approvals, history, messages, points."""
-    from tasks.complaint.card import case_card_markdown, complaint_view
+    from tasks.complaint.card import case_card_text, complaint_view
 
     if as_json:
         emit_json(complaint_view(number))
     else:
-        typer.echo(case_card_markdown(number))
+        typer.echo(case_card_text(number))
 
 
 @complaint_app.command("list")
@@ -103,6 +103,7 @@ def complaint_list(
     from models import Clock, Complaint, ComplaintStatus
     from models.db import session_scope
     from tasks.deadlines import now
+    from tasks.text import one_line
 
     if status and status not in set(ComplaintStatus):
         raise ValueError(f"--status: {status!r} is not one of {', '.join(ComplaintStatus)}")
@@ -122,7 +123,7 @@ def complaint_list(
         return
     for row in rows:
         typer.echo(f"{row['number']}  {row['status']:<9} {row['category'] or '—':<17} "
-                   f"{row['department'] or '—':<16} {row['customer']}")
+                   f"{row['department'] or '—':<16} {one_line(row['customer'])}")
     if not rows:
         typer.echo("no complaints match")
 

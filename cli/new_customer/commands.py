@@ -65,17 +65,18 @@ def prospect_apply(
 
 def prospect_show(number: str, as_json: JSON = False) -> None:
     """Status, approvals, budget, next review, reviews and history of one project."""
-    from tasks.new_customer.card import prospect_card_markdown, prospect_view
+    from tasks.new_customer.card import prospect_card_text, prospect_view
 
     if as_json:
         _emit(prospect_view(number))
     else:
-        typer.echo(prospect_card_markdown(number))
+        typer.echo(prospect_card_text(number))
 
 
 def prospect_list(as_json: JSON = False) -> None:
     """Every project, newest first, with its next review."""
     from tasks.new_customer.card import projects_table
+    from tasks.text import one_line
 
     rows = projects_table()
     if as_json:
@@ -83,7 +84,7 @@ def prospect_list(as_json: JSON = False) -> None:
         return
     for row in rows:
         nxt = f"{row['next_review']} {row['next_review_due_at'][:10]}" if row["next_review"] else "—"
-        typer.echo(f"{row['number']}  {row['status']:<13} {row['owner']:<12} {row['name']}  "
+        typer.echo(f"{row['number']}  {row['status']:<13} {row['owner']:<12} {one_line(row['name'])}  "
                    f"next: {nxt}")
     if not rows:
         typer.echo("no prospects")

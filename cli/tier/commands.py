@@ -52,17 +52,19 @@ def customers_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """One customer: grade, territory, yearly figures and the grade history (who, when, why)."""
+    from tasks.text import one_line
     from tasks.tier.grades import customer_view
 
     view = customer_view(name)
     if as_json:
         emit_json(view)
         return
-    typer.echo(f"{view['name']} ({view['phone']})  grade {view['grade'] or '—'}"
-               f"{' (temporary)' if view['grade_temporary'] else ''}  territory {view['territory']}")
+    typer.echo(f"{one_line(view['name'])} ({one_line(view['phone'])})  grade {view['grade'] or '—'}"
+               f"{' (temporary)' if view['grade_temporary'] else ''}  "
+               f"territory {one_line(view['territory'] or '—')}")
     for change in view["grade_history"]:
         typer.echo(f"  {change['at'][:16]}  {change['from'] or '—'} → {change['to']}  "
-                   f"by {change['by']}: {change['reason']}")
+                   f"by {one_line(change['by'] or '—')}: {one_line(change['reason'] or '')}")
 
 
 @tiers_app.command("start")
@@ -95,13 +97,13 @@ def tiers_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """One year's assessment: tasks, proposals and (once published) the results."""
-    from tasks.tier.case import assessment_view, number_for, table_markdown
+    from tasks.tier.case import assessment_view, number_for, table_text
 
     number = number_for(load_policy(), year)
     if as_json:
         emit_json(assessment_view(number))
     else:
-        typer.echo(table_markdown(number))
+        typer.echo(table_text(number))
 
 
 @tiers_app.command("decide")
@@ -199,12 +201,14 @@ def tiers_case(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """An A application, order exception or temporary-grade review."""
+    from tasks.text import one_line
     from tasks.tier.grades import tier_case_view
 
     view = tier_case_view(number)
     if as_json:
         emit_json(view)
         return
-    typer.echo(f"{view['number']} {view['kind']} {view['customer']}: {view['status']}")
+    typer.echo(f"{view['number']} {view['kind']} {one_line(view['customer'])}: {view['status']}")
     for task in view["approvals"]:
-        typer.echo(f"  #{task['id']} {task['label']} → {task['assignee']}: {task['decision'] or 'pending'}")
+        typer.echo(f"  #{task['id']} {one_line(task['label'])} → {one_line(task['assignee'])}: "
+                   f"{task['decision'] or 'pending'}")

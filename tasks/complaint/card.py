@@ -1,5 +1,6 @@
-"""What a complaint looks like to people: the JSON of ``kefu complaint show`` and the case
-card published on the Prefect dashboard."""
+"""What a complaint looks like to people: the JSON and text of ``kefu complaint show`` and the
+case card published on the Prefect dashboard (every value from the case through
+``tasks.markdown``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from notifications.render import local_time
 from policy.load import load_policy
 from tasks import case_records as records
 from tasks.complaint.case import get
+from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
 
 CLOCKS = ("register", "reply", "handling", "feedback")
 
@@ -51,8 +53,18 @@ def complaint_view(number: str) -> dict:
 
 
 def case_card_markdown(number: str) -> str:
-    """The 客户投诉表 as a Markdown card: customer, content, route, clocks, decisions, story."""
-    view = complaint_view(number)
+    """The 客户投诉表 as a Markdown card for the dashboard: every value from the case escaped."""
+    return _case_card(complaint_view(number), MARKDOWN)
+
+
+def case_card_text(number: str) -> str:
+    """The same card for ``kefu complaint show`` in a terminal: values plain, none able to
+    print a line of its own."""
+    return _case_card(complaint_view(number), TERMINAL)
+
+
+def _case_card(view: dict, w: CardWriter) -> str:
+    """The 客户投诉表: customer, content, route, clocks, decisions, story."""
     policy = load_policy()
     org = policy.organisation
     category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分类"
@@ -64,16 +76,16 @@ def case_card_markdown(number: str) -> str:
 
     c = view["customer"]
     lines = [
-        f"# 投诉 {view['number']} · {view['status']}",
+        f"# 投诉 {w.text(view['number'])} · {w.text(view['status'])}",
         "",
-        f"**客户** {c['name']} · {c['phone']} · {c['address'] or '—'}  ",
-        f"**渠道** {view['channel']} · **收到** {local(view['received_at'])}"
+        f"**客户** {w.text(c['name'])} · {w.text(c['phone'])} · {w.text(c['address'] or '—')}  ",
+        f"**渠道** {w.text(view['channel'])} · **收到** {w.text(local(view['received_at']))}"
         f"{' · **重要**' if view['important'] else ''}{' · **特殊**' if view['special'] else ''}"
-        f"{' · **优先 ' + view['priority'] + '**' if view['priority'] else ''}",
+        f"{' · **优先 ' + w.text(view['priority']) + '**' if view['priority'] else ''}",
         "",
-        f"> {view['content']}",
+        *w.quote(view["content"]),
         "",
-        f"**分类** {category} · **责任部门** {department} · **处理人** {handler}"
+        f"**分类** {w.text(category)} · **责任部门** {w.text(department)} · **处理人** {w.text(handler)}"
         f" · **扣分** {view['points']}",
         "",
         "| 时限 | 轮次 | 负责人 | 到期 | 完成 | 升级 |",
@@ -82,15 +94,18 @@ def case_card_markdown(number: str) -> str:
     for clock in view["clocks"]:
         late = clock["met_at"] is None and clock["escalation_level"] > 0
         lines.append(
-            f"| {clock['name']} | {clock['round']} | {clock['owner']} | {local(clock['due_at'])} | "
-            f"{local(clock['met_at'])} | {clock['escalation_level']}{' ⚠' if late else ''} |")
+            f"| {w.cell(clock['name'])} | {clock['round']} | {w.cell(clock['owner'])} | "
+            f"{w.cell(local(clock['due_at']))} | {w.cell(local(clock['met_at']))} | "
+            f"{clock['escalation_level']}{' ⚠' if late else ''} |")
     lines += ["", "| 审批 | 处理人 | 到期 | 决定 | 意见 |", "|---|---|---|---|---|"]
     for task in view["approvals"]:
-        decision = f"{task['decision']} ({task['decided_by']})" if task["decision"] else task["status"]
-        lines.append(f"| #{task['id']} {task['label']} | {task['assignee']} | "
-                     f"{local(task['due_at'])} | {decision} | {task['comment'] or ''} |")
+        decision = (f"{w.cell(task['decision'])} ({w.cell(task['decided_by'])})" if task["decision"]
+                    else w.cell(task["status"]))
+        lines.append(f"| #{task['id']} {w.cell(task['label'])} | {w.cell(task['assignee'])} | "
+                     f"{w.cell(local(task['due_at']))} | {decision} | {w.cell(task['comment'])} |")
     lines += ["", "## 经过", ""]
-    lines += [f"- {local(e['at'])} **{e['kind']}** ({e['actor']})" for e in view["events"]]
+    lines += [f"- {w.text(local(e['at']))} **{w.text(e['kind'])}** ({w.text(e['actor'])})"
+              for e in view["events"]]
     if view["resolution"]:
-        lines += ["", f"**处理结果** {view['resolution']}"]
+        lines += ["", f"**处理结果** {w.text(view['resolution'])}"]
     return "\n".join(lines)

@@ -1,5 +1,6 @@
-"""What a development project looks like to people: the JSON of ``kefu new-customer show`` and
-the project card (with its coming reviews) published on the Prefect dashboard."""
+"""What a development project looks like to people: the JSON and text of ``kefu new-customer
+show`` and the project card (with its coming reviews) published on the Prefect dashboard
+(every value from the project through ``tasks.markdown``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from models.db import session_scope
 from notifications.render import local_time
 from policy.load import load_policy
 from tasks import case_records as records
+from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
 from tasks.new_customer import case
 from tasks.new_customer.rules import review_dates
 
@@ -78,25 +80,40 @@ def prospect_view(number: str) -> dict:
 
 
 def prospect_card_markdown(number: str) -> str:
+    """The project card for the dashboard: every value from the project escaped."""
+    return _prospect_card(prospect_view(number), MARKDOWN)
+
+
+def prospect_card_text(number: str) -> str:
+    """The same card for ``kefu new-customer show`` in a terminal: values plain, none able to
+    print a line of its own."""
+    return _prospect_card(prospect_view(number), TERMINAL)
+
+
+def _prospect_card(view: dict, w: CardWriter) -> str:
     """The project card: status, budget, the coming reviews and the decisions so far."""
-    view = prospect_view(number)
     tz = load_policy().calendar.timezone
-    lines = [f"# 新客户开发 {view['number']}: {view['name']}", "",
-             f"- status: **{view['status']}**  owner: {view['owner']}",
-             f"- product line: {view['product_line']}, expected annual revenue "
-             f"{view['expected_annual_revenue']}",
-             f"- budget: {view['budget']['amount'] or '—'} (spent {view['budget']['spent']})"]
+
+    def local(value: str) -> str:
+        return local_time(value, tz)
+
+    budget = view["budget"]
+    lines = [f"# 新客户开发 {w.text(view['number'])}: {w.text(view['name'])}", "",
+             f"- status: **{w.text(view['status'])}**  owner: {w.text(view['owner'])}",
+             f"- product line: {w.text(view['product_line'])}, expected annual revenue "
+             f"{w.text(view['expected_annual_revenue'])}",
+             f"- budget: {w.text(budget['amount'] or '—')} (spent {w.text(budget['spent'])})"]
     if view["qualification_reason"]:
-        lines.append(f"- qualification: {view['qualification_reason']}")
+        lines.append(f"- qualification: {w.text(view['qualification_reason'])}")
     if view["next_review"]:
         nxt = view["next_review"]
-        lines.append(f"- **next review: {nxt['review']} on {local_time(nxt['due_at'], tz)}**")
+        lines.append(f"- **next review: {w.text(nxt['review'])} on {w.text(local(nxt['due_at']))}**")
     lines += ["", "## Reviews", "", "| review | due | status |", "|---|---|---|"]
-    lines += [f"| {r['review']} | {local_time(r['due_at'], tz)} | {r['status']} |"
+    lines += [f"| {w.cell(r['review'])} | {w.cell(local(r['due_at']))} | {w.cell(r['status'])} |"
               for r in view["reviews"]]
     lines += ["", "## Approvals", "", "| step | assignee | due | decision |", "|---|---|---|---|"]
-    lines += [f"| {a['label']} | {a['assignee']} | {local_time(a['due_at'], tz)} | "
-              f"{a['decision'] or a['status']} |" for a in view["approvals"]]
+    lines += [f"| {w.cell(a['label'])} | {w.cell(a['assignee'])} | {w.cell(local(a['due_at']))} | "
+              f"{w.cell(a['decision'] or a['status'])} |" for a in view["approvals"]]
     return "\n".join(lines)
 
 

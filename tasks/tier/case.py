@@ -20,6 +20,7 @@ from tasks import events
 from tasks.approvals import ApprovalError, ApprovalRequest, request_approval
 from tasks.case_records import approvals as case_approvals
 from tasks.deadlines import calendar_for, now
+from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
 from tasks.tier.rules import YearFigures, final_grades, proposed_grade, scores, territory_chiefs
@@ -300,16 +301,28 @@ def assessment_view(number: str) -> dict:
 
 
 def table_markdown(number: str) -> str:
-    """The assessment as a Markdown card for the Prefect dashboard."""
-    view = assessment_view(number)
-    lines = [f"# 客户等级评定 {view['year']} · {view['status']}", "",
-             f"{view['customers']} 家客户，{view['figures_year']} 年数据，评分方法 {view['method']}", ""]
+    """The assessment as a Markdown card for the Prefect dashboard: every value escaped."""
+    return _table_card(assessment_view(number), MARKDOWN)
+
+
+def table_text(number: str) -> str:
+    """The same card for ``kefu tiers show`` in a terminal: values plain, none able to print a
+    line of its own."""
+    return _table_card(assessment_view(number), TERMINAL)
+
+
+def _table_card(view: dict, w: CardWriter) -> str:
+    lines = [f"# 客户等级评定 {w.text(view['year'])} · {w.text(view['status'])}", "",
+             f"{view['customers']} 家客户，{w.text(view['figures_year'])} 年数据，"
+             f"评分方法 {w.text(view['method'])}", ""]
     for task in view["approvals"]:
-        lines.append(f"- {task['label']} → {task['assignee']}: {task['decision'] or 'pending'}"
+        lines.append(f"- {w.text(task['label'])} → {w.text(task['assignee'])}: "
+                     f"{w.text(task['decision'] or 'pending')}"
                      f" (escalation level {task['escalation_level']})")
     lines += ["", "| 客户 | 片区 | 原等级 | 建议 | 最终 | 理由 |", "|---|---|---|---|---|---|"]
     for name, proposal in view["proposals"].items():
         result = view["results"].get(name, {})
-        lines.append(f"| {name} | {proposal['territory']} | {proposal['grade'] or ''} | "
-                     f"{proposal['proposed']} | {result.get('grade', '')} | {result.get('reason', '')} |")
+        lines.append(f"| {w.cell(name)} | {w.cell(proposal['territory'])} | "
+                     f"{w.cell(proposal['grade'])} | {w.cell(proposal['proposed'])} | "
+                     f"{w.cell(result.get('grade'))} | {w.cell(result.get('reason'))} |")
     return "\n".join(lines)
