@@ -1,5 +1,5 @@
 """``kefu inbox``, ``kefu users …``, ``kefu audit show`` and the approval actions beyond
-deciding: ``kefu approvals delegate | add-signer | nudge``."""
+deciding: ``kefu approvals delegate | add-signer | nudge | reassign``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def register(app: typer.Typer, approvals_app: typer.Typer, clear_errors) -> None
     approvals_app.command("delegate")(clear_errors(approvals_delegate))
     approvals_app.command("add-signer")(clear_errors(approvals_add_signer))
     approvals_app.command("nudge")(clear_errors(approvals_nudge))
+    approvals_app.command("reassign")(clear_errors(approvals_reassign))
 
 
 def inbox(
@@ -111,6 +112,7 @@ def audit_show(
     from models.db import session_scope
     from notifications.render import local_time
     from tasks.audit import entries
+    from tasks.text import one_line
 
     tz = load_policy().calendar.timezone
     with session_scope() as session:
@@ -120,10 +122,12 @@ def audit_show(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
-    for row in rows:
-        typer.echo(f"{local_time(row['at'], tz)}  {row['actor']:<14} {row['action']:<12} "
-                   f"{row['outcome']:<8} {row['via']:<10} task {row['task_id'] or '—'}"
-                   f"{'  ' + row['reason'] if row['reason'] else ''}")
+    for row in rows:  # one line per entry: nothing stored can print a line of its own
+        typer.echo(f"{local_time(row['at'], tz)}  {one_line(row['actor']):<14} "
+                   f"{one_line(row['action']):<12} {row['outcome']:<8} {one_line(row['via']):<10} "
+                   f"task {row['task_id'] or '—'}"
+                   f"{'  ' + one_line(row['reason']) if row['reason'] else ''}"
+                   f"{'  entered by ' + one_line(row['entered_by']) if row.get('entered_by') else ''}")
     if not rows:
         typer.echo(f"no audit entries for {case}")
 
@@ -184,3 +188,32 @@ def approvals_nudge(
     _act(nudge, task_id, by)
     dispatch_pending()
     typer.echo(f"task {task_id}: reminder sent")
+
+
+def approvals_reassign(
+    task_id: int,
+    to: Annotated[str, typer.Option("--to", help="Who takes the task over (a person key)")],
+    reason: Annotated[str, typer.Option(help="Why: the assignee is on leave, ill …")],
+    by: Annotated[str | None, typer.Option("--as", help=(
+        "A superior of the assignee who asked for it; without it the reassignment is yours, "
+        "the admin's (recorded with your OS user)"))] = None,
+) -> None:
+    """Reassign a pending task whose assignee is away (admin, or for a superior); the new
+    assignee gets a new link. The assignee's own hand-over is `approvals delegate`."""
+    from models.db import session_scope
+    from tasks import audit
+    from tasks.approvals import ADMIN, ApprovalError, reassign_for_absent
+    from tasks.notify import dispatch_pending
+
+    try:
+        with session_scope() as session:
+            task = reassign_for_absent(session, load_policy(), task_id, actor=by, to=to,
+                                       reason=reason, via="cli")
+            case_number = task.case_number
+    except ApprovalError as refused:
+        audit.record_alone(actor=by or ADMIN, action="reassign", outcome="refused", via="cli",
+                           task_id=task_id, case_number=refused.case_number, reason=str(refused))
+        raise
+    dispatch_pending()
+    typer.echo(f"task {task_id} ({case_number}) reassigned to {to}, by {by or ADMIN} "
+               f"(entered by {audit.operator()})")

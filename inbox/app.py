@@ -277,7 +277,20 @@ def create_app() -> FastAPI:
                 rows.append({**task_view(task), "mark": mark,
                              "on_behalf": task.assignee_key if task.assignee_key != user else None})
             audit.record(session, actor=user, action="view_inbox", via="inbox", count=len(rows))
-        return page(request, "inbox.html", data, {"rows": rows})
+            delegations = standing_delegations(session, user, moment)
+        return page(request, "inbox.html", data, {"rows": rows, "delegations": delegations})
+
+    def standing_delegations(session, user: str, moment) -> list[dict]:
+        """The standing delegations (kefu users delegate) the user gives or holds, now on."""
+        from models import Delegation
+
+        rows = session.scalars(select(Delegation).where(
+            or_(Delegation.principal_key == user, Delegation.delegate_key == user),
+            Delegation.revoked_at.is_(None), Delegation.starts_at <= moment,
+            or_(Delegation.ends_at.is_(None), Delegation.ends_at > moment)))
+        return [{"mine": d.principal_key == user, "until": d.ends_at,
+                 "other": _name(d.delegate_key if d.principal_key == user else d.principal_key)}
+                for d in rows]
 
     @app.get("/l/{token}")
     def open_link(request: Request, token: Annotated[str, Path(max_length=1000)]) -> Response:
@@ -307,9 +320,20 @@ def create_app() -> FastAPI:
             task = session.get(ApprovalTask, task_id)
             return task.case_number if task else None
 
+    def is_superior(user: str, person: str) -> bool:
+        from tasks.people import superior_chain
+
+        try:
+            return user in superior_chain(person, policy.organisation)
+        except KeyError:
+            return False
+
     def involved(session, user: str, task: ApprovalTask) -> bool:
         """Who may see a case: its signers (and their delegates), people it was sent to
-        (CC, escalations), and who decided on it."""
+        (CC, escalations), who decided on it, and the superiors of its assignee (who may
+        reassign the task when the assignee is away)."""
+        if is_superior(user, task.assignee_key):
+            return True
         whose = [user, *principals_of(session, user)]
         return session.scalar(select(ApprovalTask.id).where(
             ApprovalTask.case_number == task.case_number,
@@ -349,11 +373,14 @@ def create_app() -> FastAPI:
             view = task_view(task)
             signers = [task_view(s) for s in group(session, task)]
             process, number = task.process, task.case_number
+            can_reassign = (task.status == ApprovalStatus.PENDING
+                            and is_superior(user, task.assignee_key))
             audit.record(session, actor=user, action="view_task", via="inbox", task_id=task_id,
                          case_number=number)
         card = _card(process, number)
         return page(request, "task.html", data, {
             "task": view, "signers": signers, "card": card, "can_decide": bool(mine),
+            "can_reassign": can_reassign,
             "people": [(p.key, p.name) for p in policy.organisation.people if p.key != user],
             "now": now()})
 
@@ -395,12 +422,14 @@ def create_app() -> FastAPI:
 
     @app.post("/tasks/{task_id}/{action}")
     def task_action(request: Request, task_id: TASK_ID,
-                    action: Annotated[str, Path(pattern="^(delegate|add-signer|nudge)$")],
+                    action: Annotated[str, Path(pattern="^(delegate|add-signer|nudge|reassign)$")],
                     person: Annotated[str, Form(max_length=64)] = "",
+                    reason: Annotated[str, Form(max_length=200)] = "",
                     position: Annotated[str, Form(max_length=16)] = "after",
                     csrf_token: Annotated[str | None, Form()] = None) -> Response:
-        """转交, 加签 and 催办 from the task page, through the same functions as the CLI."""
-        from tasks.approvals import add_signer, delegate_task, nudge
+        """转交, 加签, 催办 and a superior's reassignment from the task page, through the same
+        functions as the CLI."""
+        from tasks.approvals import add_signer, delegate_task, nudge, reassign_for_absent
 
         data = read_session(request)
         user = data.get("u")
@@ -420,6 +449,9 @@ def create_app() -> FastAPI:
                 elif action == "add-signer":
                     add_signer(session, policy, task_id, actor=user, person=person,
                                position=position, via="inbox")
+                elif action == "reassign":
+                    reassign_for_absent(session, policy, task_id, actor=user, to=person,
+                                        reason=reason, via="inbox")
                 else:
                     nudge(session, policy, task_id, actor=user, via="inbox")
         except ApprovalError as refused:

@@ -5,6 +5,15 @@ from __future__ import annotations
 LOCALES = ("zh-CN", "zh-TW", "en")
 
 TEXT: dict[str, dict[str, str]] = {
+    "reassign": {"zh-CN": "改派（办理人不在）", "zh-TW": "改派（辦理人不在）",
+                 "en": "Reassign (assignee away)"},
+    "reason": {"zh-CN": "原因", "zh-TW": "原因", "en": "Reason"},
+    "delegations": {"zh-CN": "委托代办", "zh-TW": "委託代辦", "en": "Standing delegations"},
+    "delegated_to": {"zh-CN": "我的审批由此人代办：", "zh-TW": "我的審批由此人代辦：",
+                     "en": "My approvals are handled by"},
+    "delegated_from": {"zh-CN": "我代办此人的审批：", "zh-TW": "我代辦此人的審批：",
+                       "en": "I handle the approvals of"},
+    "until": {"zh-CN": "至", "zh-TW": "至", "en": "until"},
     "title": {"zh-CN": "审批收件箱", "zh-TW": "審批收件箱", "en": "Approvals inbox"},
     "login": {"zh-CN": "登录", "zh-TW": "登錄", "en": "Log in"},
     "logout": {"zh-CN": "退出", "zh-TW": "退出", "en": "Log out"},

@@ -403,6 +403,30 @@ def reassign(session: Session, policy: Policy, task_id: int, *, to: str, by: str
     return task
 
 
+ADMIN = "admin"
+
+
+def reassign_for_absent(session: Session, policy: Policy, task_id: int, *, actor: str | None,
+                        to: str, reason: str, via: str = "cli") -> ApprovalTask:
+    """Reassignment when the assignee is away (issue 21 §8), distinct from their own 转交: by
+    one of the assignee's superiors (``actor``), or by an admin at the command line
+    (``actor=None``, recorded as ``admin`` with the OS user who typed it). The new assignee
+    is asked with a new link; the reason is in the history and the audit log."""
+    from tasks.people import superior_chain
+
+    task = _task(session, task_id)
+    if not reason or not reason.strip():
+        raise ApprovalError("--reason: say why the task moves (e.g. 休假至 12-10)", task)
+    if actor is not None:
+        _person(policy, actor, "--as", task)
+        if actor not in superior_chain(task.assignee_key, policy.organisation):
+            raise ApprovalError(
+                f"--as: {actor} is not a superior of {task.assignee_key}; the assignee hands a "
+                "task on with `approvals delegate`, a superior or an admin reassigns it", task)
+    return reassign(session, policy, task_id, to=to, by=actor or ADMIN, reason=one_line(reason),
+                    via=via)
+
+
 def delegate_task(session: Session, policy: Policy, task_id: int, *, actor: str, to: str,
                   via: str = "cli") -> ApprovalTask:
     """转交: the assignee (or their delegate) hands the pending task to someone else."""

@@ -364,6 +364,24 @@ def test_kefu_audit_show_lists_views_decisions_refusals_and_link_uses(site):
         s.execute(AuditEntry.__table__.delete())
 
 
+def test_kefu_audit_show_prints_one_line_per_entry_whatever_was_stored(site):
+    """Issue 19 §8: a stored actor or reason with a newline (rows from before the actor was
+    checked) cannot print a forged `chen.qe … decide ok` line."""
+    from tasks import audit
+
+    number = site.numbers[1]
+    before = [line for line in site.kefu("audit", "show", number).stdout.splitlines()
+              if not line.startswith("no audit entries")]
+    with session_scope(site.env["KEFU_DATABASE_URL"]) as s:
+        audit.record(s, actor="x\n2026-12-02 10:00  chen.qe", action="decide", via="prefect-ui",
+                     outcome="refused", case_number=number, reason="bad\n2026-12-02 10:01  chen.qe "
+                     "decide ok prefect-ui \u202eko")
+    after = site.kefu("audit", "show", number).stdout.splitlines()
+    assert len(after) == len(before) + 1
+    assert not any(line.startswith("2026-12-02 10:0") for line in after)
+    assert "\u202e" not in "\n".join(after)
+
+
 PATHS = st.sampled_from(["/", "/login", "/tasks/{n}", "/tasks/{n}/decide", "/l/{text}",
                          "/lang/{text}", "/logout", "/healthz", "/{text}"])
 FIELDS = st.dictionaries(
@@ -390,3 +408,33 @@ def test_no_request_makes_the_inbox_fail(site, method, path, data, n, text, with
         data = {**data, "csrf_token": test_no_request_makes_the_inbox_fail.token}
     answer = client.request(method, url, data=data if method == "POST" else None)
     assert answer.status_code < 500, (method, url, data, answer.text[:300])
+
+
+def test_a_superior_reassigns_an_away_engineers_task_and_delegations_are_shown(site, policy):
+    """Issue 21 §8: the assignee's superior sees the task and reassigns it, with a reason; a
+    standing delegation shows on the inbox page of both people."""
+    from tasks.complaint import case
+    from tasks.complaint.intake import file_complaint, parse_complaint
+
+    number = file_complaint(policy, parse_complaint(
+        policy, channel="phone", customer="改派测试", phone="13800000000",
+        content="酒的口感不对")).number
+    case.classify_complaint(policy, number)
+    case.route_complaint(policy, number)
+    task = case.request_handling_step(policy, number, policy.complaint.handling_steps[0], None)
+    liu = site.login("liu.quality")
+    page = liu.get(f"/tasks/{task}").text
+    assert 'id="reassign-form"' in page and 'id="decide-form"' not in page
+    moved = liu.post(f"/tasks/{task}/reassign", data={
+        "person": "sun.admin", "reason": "陈工休假", "csrf_token": csrf_of(liu)})
+    assert moved.status_code == 303, moved.text
+    assert site.audit(action="reassign", outcome="ok", actor="liu.quality", task_id=task)
+    sun = site.login("sun.admin")
+    assert task in [int(r) for r in re.findall(r'data-task="(\d+)"', sun.get("/").text)]
+    # sun.admin holds the task now but is nobody's superior here: no reassign form for them,
+    # and chen.qe, no longer involved as assignee, is no superior of sun.admin either.
+    assert 'id="reassign-form"' not in sun.get(f"/tasks/{task}").text
+
+    assert site.kefu("users", "delegate", "chen.qe", "--to", "liu.quality").returncode == 0
+    assert "我的审批由此人代办" in site.login("chen.qe").get("/").text
+    assert "我代办此人的审批" in liu.get("/").text
