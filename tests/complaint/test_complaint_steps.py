@@ -85,14 +85,16 @@ def test_doc13_variant_needs_the_quality_lead_then_the_general_manager(db):
         task = session.get(ApprovalTask, review)
         assert task.assignee_key == "liu.quality"               # role:quality_lead
         # 第六条2: the quality lead reports within three days of the investigation.
-        assert task.due_at == MONDAY + timedelta(days=3)
+        # Calendar days end at close of business: Thu 26 Nov 18:00 (issue 21 §4).
+        assert task.due_at == datetime.fromisoformat("2026-11-26T18:00:00+08:00")
     approve(policy, review)
     assert case.apply_handling_decision(policy, number, review, last_step=False) == "next"
     manager = case.request_handling_step(policy, number, second, None)
     with session_scope() as session:
         task = session.get(ApprovalTask, manager)
         assert task.assignee_key == "wang.gm"                   # role:general_manager
-        assert task.due_at == MONDAY + timedelta(days=7)        # 第六条3: 一周内处理完毕
+        # 第六条3: 一周内处理完毕 — Mon 30 Nov at close of business.
+        assert task.due_at == datetime.fromisoformat("2026-11-30T18:00:00+08:00")
     approve(policy, manager, "reject", "方案不够")
     # on_reject: restart — the plan goes back to the quality lead in a new round.
     assert case.apply_handling_decision(policy, number, manager, last_step=True) == "restart"
