@@ -99,6 +99,9 @@ async def await_decision(task_id: int, show: Callable[[], Awaitable[None]] | Non
             return
         if show is not None:
             await show()
+        from runtime.prefect_tuning import log_wait  # a wait is logged as one, not as an error
+
+        log_wait(task_id)
         form = await asuspend_flow_run(
             wait_for_input=DecisionInput, key=pause_key(task_id, wakeups), timeout=None,
         )

@@ -18,12 +18,20 @@ processes the worker forks; bench/flow_overhead's complaint, 2-core machine):
 
 Each change checks that Prefect still has what it replaces and otherwise leaves Prefect as it is
 (and says so in the worker log).
+
+And one line of Prefect's log: a run that suspends to wait for a person ends its segment with
+``Finished in state Suspended(type=PAUSED)``, which Prefect 3.8's async engine logs at ERROR (any
+state but Completed). Waiting is how every kefu case spends its life, so that record is logged
+at INFO (:func:`quiet_suspensions`, installed by ``flows/__init__.py`` in every process that runs
+flows), beside kefu's own line saying whom the run waits for (:func:`log_wait`); a Failed or
+Crashed run still logs ERROR.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -65,6 +73,55 @@ def share_api_tls_context() -> bool:
         __init__._kefu_shared_tls = True  # type: ignore[attr-defined]
         client_class.__init__ = __init__  # type: ignore[method-assign]
     return True
+
+
+# Prefect's str(state) (repr in debug mode): Suspended(type=PAUSED), Paused(), Suspended("…", …).
+_WAITING = re.compile(r"^Finished in state (?:Suspended|Paused)\(")
+RUN_LOGGER = "prefect.flow_runs"
+
+
+class SuspensionIsNotAnError(logging.Filter):
+    """Log Prefect's "Finished in state Suspended/Paused" at INFO instead of ERROR, before any
+    handler (the console of the worker log, the API of the run's logs) sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO and _WAITING.match(record.getMessage()):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
+def quiet_suspensions() -> None:
+    """Install the filter on Prefect's flow-run logger, once per process (a logger's filters
+    survive Prefect's logging setup; a forked run inherits them)."""
+    logger = logging.getLogger(RUN_LOGGER)
+    if not any(isinstance(f, SuspensionIsNotAnError) for f in logger.filters):
+        logger.addFilter(SuspensionIsNotAnError())
+
+
+def log_wait(task_id: int) -> None:
+    """One INFO line in the run's log as it suspends: whom it waits for, on what, until when —
+    "waiting for chen.qe: 投诉处理, due 2026-12-07 18:00" (the signers who may sign now, for a
+    step with several)."""
+    from zoneinfo import ZoneInfo
+
+    from prefect import get_run_logger
+
+    from models import ApprovalTask
+    from models.db import session_scope
+    from policy.load import load_policy
+    from tasks.approvals import group, is_active
+    from tasks.text import one_line
+
+    try:
+        zone = ZoneInfo(load_policy().calendar.timezone)
+        with session_scope() as session:
+            task = session.get(ApprovalTask, task_id)
+            waiting = [t.assignee_key for t in group(session, task) if is_active(session, t)]
+            line = (f"waiting for {', '.join(waiting or [task.assignee_key])}: {one_line(task.label)}, "
+                    f"due {task.due_at.astimezone(zone):%Y-%m-%d %H:%M}")
+    except Exception as exc:  # a log line must never keep the run from suspending
+        line = f"waiting for approval task {task_id} ({exc.__class__.__name__}: {exc})"
+    get_run_logger().info(line)
 
 
 def apply() -> None:

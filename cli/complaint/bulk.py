@@ -4,13 +4,17 @@ One ``kefu complaint file`` per complaint spends most of its time starting Pytho
 importing Prefect (about 2 s on a busy 2-core machine); a call centre's batch, or a bench,
 files hundreds through one process. Each line of the file is one 客户投诉表 as a JSON object
 with the options of ``kefu complaint file`` (channel, customer, phone, content, address,
-email, shipped_on, important). Every line is checked first: one bad line is a one-line error
-naming its line and field (exit 2), and nothing is filed.
+email, shipped_on, important); a .csv or .xlsx table with those columns works too (a call
+centre's spreadsheet). Files are read as offices save them (``tasks/tables.py``: UTF-8 or
+GB18030). Every line is checked first: one bad line is a one-line error naming its line (or
+row) and field (exit 2), and nothing is filed.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +22,17 @@ import typer
 
 FIELDS = ("channel", "customer", "phone", "content", "address", "email", "shipped_on",
           "important")
+YES = ("1", "true", "yes", "y", "是", "重要")
+NO = ("", "0", "false", "no", "n", "否")
 
 
 def complaint_import(
-    path: Annotated[Path, typer.Argument(help="JSON Lines: one complaint per line ('-' = stdin)")],
+    path: Annotated[Path, typer.Argument(
+        help="JSON Lines (one complaint per line; '-' = stdin), or a .csv/.xlsx table with "
+             "these columns; UTF-8 or GB18030")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """File every complaint of a JSON Lines file; prints their numbers and starts their runs."""
-    import sys
+    """File every complaint of a file; prints their numbers and starts their runs."""
     from zoneinfo import ZoneInfo
 
     from policy.load import load_policy
@@ -35,24 +42,17 @@ def complaint_import(
 
     policy = load_policy()
     today = now().astimezone(ZoneInfo(policy.calendar.timezone)).date()
-    text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     parsed = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {line_number}: not JSON ({exc.msg})") from None
+    for where, row in _complaints(path):
         unknown = sorted(set(row) - set(FIELDS)) if isinstance(row, dict) else ["(not an object)"]
         if unknown:
-            raise ValueError(f"line {line_number}: unknown field {unknown[0]}")
+            raise ValueError(f"{where}: unknown field {unknown[0]}")
         try:
             parsed.append(parse_complaint(policy, today=today, **{
                 k: row.get(k) for k in FIELDS if k != "important"},
-                important=bool(row.get("important"))))
+                important=_important(where, row.get("important"))))
         except IntakeError as exc:
-            raise ValueError(f"line {line_number}: {exc}") from None
+            raise ValueError(f"{where}: {exc}") from None
     filed = [file_complaint(policy, data).number for data in parsed]
     runs: dict[str, str] = {}
     try:
@@ -65,3 +65,32 @@ def complaint_import(
         typer.echo(json.dumps([{"number": n, "flow_run_id": runs.get(n)} for n in filed]))
     else:
         typer.echo("\n".join(filed))
+
+
+def _complaints(path: Path) -> Iterator[tuple[str, object]]:
+    """("line N" or "row N", the complaint's fields) for each complaint of the file."""
+    from tasks import tables
+
+    if path.suffix.lower() in tables.TABLE_SUFFIXES:
+        for row in tables.read_table(path, required=("channel", "customer", "phone", "content")):
+            yield f"row {row.number}", {k: v for k, v in row.cells.items() if v != ""}
+        return
+    text = (tables.decode(sys.stdin.buffer.read(), "stdin") if str(path) == "-"
+            else tables.read_text(path))
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line {line_number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {line_number}: not JSON ({exc.msg})") from None
+
+
+def _important(where: str, value: object) -> bool:
+    """JSON's true/false, or a table's 是/否, yes/no, 1/0 (an empty cell is no)."""
+    if not isinstance(value, str):
+        return bool(value)
+    answer = value.strip().lower()
+    if answer in YES or answer in NO:
+        return answer in YES
+    raise ValueError(f"{where}: important: {value!r} is not yes or no (是/否)")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -170,9 +169,11 @@ def report(
         return
     rows = report_rows(data)
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["section", "key", "value"])
-        writer.writerows(rows)
+        from tasks.tables import csv_bytes
+
+        # UTF-8 with a BOM: `kefu report weekly --csv > 周报.csv` opens in Excel on Chinese Windows.
+        sys.stdout.buffer.write(csv_bytes([["section", "key", "value"], *rows]))
+        sys.stdout.flush()
         return
     typer.echo(f"Complaints {data['from'][:10]} – {data['to'][:10]} ({period.value})")
     for section, key, value in rows:

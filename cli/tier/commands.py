@@ -25,9 +25,10 @@ def customers_import(
     file: Path,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """Import customers' yearly figures from CSV or .xlsx (columns: name, phone, territory,
-    year, sales, growth, overdue_payments, cooperation; optional profit, email, address,
-    grade). Every row is checked first; one bad cell and nothing is imported."""
+    """Import customers' yearly figures from CSV (UTF-8, or GB18030 as Excel saves
+    "CSV (逗号分隔)") or .xlsx. Columns: name, phone, territory, year, sales (万元), growth
+    (percent: 12 or 12%), overdue_payments, cooperation (0–100); optional profit, email,
+    address, grade. Every row is checked first; one bad cell and nothing is imported."""
     from tasks.tier.customer_import import import_rows, parse_rows, read_table
 
     policy = load_policy()

@@ -250,23 +250,33 @@ def _tell_sales(session: Session, policy: Policy, assessment: TierAssessment,
                                "decision": meeting.decision_data, "grades": tiers.grades})
 
 
+FIGURE_COLUMNS = (("sales", "销售额（万元）"), ("growth", "增长率（%）"),
+                  ("overdue_payments", "逾期次数"), ("cooperation", "合作状况"), ("profit", "利润"))
+
+
 def write_workbook(policy: Policy, assessment: TierAssessment, meeting: ApprovalTask) -> Path:
-    """The 客户质量等级评估表 as decided: every customer, the A list, the meeting's decision."""
+    """The 客户质量等级评估表 as decided: every customer with the figures it was graded on, the A
+    list, the meeting's decision, and the customers left out for missing figures. Names in
+    pinyin order; each sheet with a frozen header and readable column widths."""
     from openpyxl import Workbook
+
+    from tasks.tables import by_pinyin, finish_sheet
 
     book = Workbook()
     sheet = book.active
     sheet.title = "客户等级评定"
-    sheet.append(["客户", "片区", "原等级", "建议等级", "评分", "最终等级", "依据", "决定人", "理由"])
-    for name, result in sorted(assessment.results.items()):
-        proposal = assessment.proposals[name]
+    sheet.append(["客户", "片区", "原等级", "建议等级", "评分", "最终等级", "依据", "决定人", "理由",
+                  *(label for _, label in FIGURE_COLUMNS)])
+    for name in by_pinyin(assessment.results):
+        result, proposal = assessment.results[name], assessment.proposals[name]
+        figures = proposal.get("figures") or {}
         sheet.append([name, proposal["territory"], result["previous"] or "", result["proposed"],
                       proposal["scores"][assessment.method], result["grade"], result["source"],
-                      result["by"] or "", result["reason"]])
+                      result["by"] or "", result["reason"], *(figures.get(k) for k, _ in FIGURE_COLUMNS)])
     top = policy.tier_assessment.grades[0]
     a_sheet = book.create_sheet(f"{top}类客户")
     a_sheet.append(["客户", "片区"])
-    for name in grade_list(assessment.results, top):
+    for name in by_pinyin(grade_list(assessment.results, top)):
         a_sheet.append([name, assessment.proposals[name]["territory"]])
     decision = meeting.decision_data
     d_sheet = book.create_sheet("会议决定")
@@ -278,11 +288,34 @@ def write_workbook(policy: Policy, assessment: TierAssessment, meeting: Approval
         d_sheet.append(["特殊政策", f"{item.get('customer', '')}：{item.get('policy', '')}"])
     for item in decision.get("credit_terms") or []:
         d_sheet.append(["资信及特别结算", f"{item.get('customer', '')}：{item.get('terms', '')}"])
+    left_out = book.create_sheet("未评定客户")
+    left_out.append(["客户", "电话", "片区", "现等级", "原因"])
+    for customer in _left_out(assessment):
+        left_out.append([customer.name, customer.phone, customer.territory or "", customer.grade or "",
+                         f"没有 {assessment.figures_year} 年数据"])
+    for each in book.worksheets:
+        finish_sheet(each)
     folder = data_dir() / "tiers"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{assessment.number}.xlsx"
     book.save(path)
     return path
+
+
+def _left_out(assessment: TierAssessment) -> list[Customer]:
+    """Customers with no figures for the assessment's figures year (so no proposal), by pinyin."""
+    from sqlalchemy.orm import object_session
+
+    from tasks.tables import pinyin_key
+
+    session = object_session(assessment)
+    if session is None:
+        return []
+    graded = select(CustomerYearFigures.customer_id).where(
+        CustomerYearFigures.year == assessment.figures_year)
+    missing = session.scalars(select(Customer).where(Customer.id.not_in(graded))).all()
+    return sorted((c for c in missing if c.name not in assessment.proposals),
+                  key=lambda c: pinyin_key(c.name))
 
 
 def assessment_view(number: str) -> dict:

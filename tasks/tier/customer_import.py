@@ -1,13 +1,15 @@
 """Import customers' yearly figures from CSV or Excel (.xlsx): all rows or none.
 
-Every row is checked first; any bad cell (a missing column, text in a number field, a
-customer twice for one year, a territory without a section chief) fails the whole file with
-its row and column, and nothing is written.
+The file is read as offices save it (``tasks/tables.py``: UTF-8, UTF-8 with BOM, GB18030 from
+Excel's "CSV (逗号分隔)", .xlsx). Every row is checked first; any bad cell (a missing column,
+text in a number field, a phone that is not one, a customer twice for one year, a territory
+without a section chief) fails the whole file with its row and column, and nothing is written.
 """
 
 from __future__ import annotations
 
-import csv
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +20,18 @@ from sqlalchemy.orm import Session
 from models import Customer, CustomerYearFigures, GradeChange
 from models.db import session_scope
 from policy.schema import Policy
+from tasks import tables
+from tasks.addresses import email_problem
 from tasks.deadlines import now
+from tasks.tables import Row
 from tasks.tier.rules import territory_chiefs
 
 REQUIRED = ("name", "phone", "territory", "year", "sales", "growth", "overdue_payments", "cooperation")
 OPTIONAL = ("profit", "email", "address", "grade")
 MAX_LISTED = 10
+PERCENT = ("growth",)  # the columns the help says are percent: 12 and 12% are the same
+# The complaint intake's rule (tasks/complaint/intake.py): digits, spaces, - and +.
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")
 
 
 class CustomerImportError(ValueError):
@@ -47,42 +55,16 @@ class FigureRow:
     grade: str | None
 
 
-def read_table(path: Path) -> list[dict[str, str]]:
-    """The file's rows as {column: text}; row numbers are the spreadsheet's (header = 1)."""
-    if not path.exists():
-        raise CustomerImportError(f"FILE: {path} does not exist")
-    if path.suffix.lower() == ".xlsx":
-        return _read_xlsx(path)
-    if path.suffix.lower() != ".csv":
-        raise CustomerImportError(f"FILE: {path.name}: only .csv and .xlsx files are read")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        return _as_dicts(list(reader))
+def read_table(path: Path) -> list[Row]:
+    """The file's rows (.csv in UTF-8 or GB18030, or .xlsx); row numbers are the spreadsheet's
+    (header = 1). A file that cannot be read raises CustomerImportError in one line."""
+    try:
+        return tables.read_table(path, REQUIRED)
+    except tables.TableError as exc:
+        raise CustomerImportError(str(exc)) from None
 
 
-def _read_xlsx(path: Path) -> list[dict[str, str]]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-    rows = [["" if cell is None else str(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)]
-    return _as_dicts(rows)
-
-
-def _as_dicts(rows: list[list[str]]) -> list[dict[str, str]]:
-    rows = [r for r in rows if any((c or "").strip() for c in r)] if rows else []
-    if not rows:
-        raise CustomerImportError("FILE: the file is empty (no header, no rows)")
-    header = [(c or "").strip().lower() for c in rows[0]]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise CustomerImportError(f"row 1: missing column(s) {', '.join(missing)}")
-    if len(rows) == 1:
-        raise CustomerImportError("FILE: the file has a header but no rows")
-    return [dict(zip(header, [(c or "").strip() for c in row], strict=False)) for row in rows[1:]]
-
-
-def parse_rows(policy: Policy, table: list[dict[str, str]],
+def parse_rows(policy: Policy, table: list[Row],
                tick: Callable[[int], None] | None = None) -> list[FigureRow]:
     """Check every cell; raise CustomerImportError listing the bad ones (row, column)."""
     chiefs = territory_chiefs(policy)
@@ -90,61 +72,77 @@ def parse_rows(policy: Policy, table: list[dict[str, str]],
     errors: list[str] = []
     parsed: list[FigureRow] = []
     seen: dict[tuple[str, int], int] = {}
-    for index, cells in enumerate(table, start=2):
-        row_errors: list[str] = []
-
-        def number(column: str, kind: type = float, low: float | None = 0, high: float | None = None,
-                   optional: bool = False, cells=cells, row_errors=row_errors, index=index):
-            text = cells.get(column, "")
-            if text == "" and optional:
-                return None
-            if text == "":
-                row_errors.append(f"row {index}, column {column}: empty")
-                return None
-            try:
-                value = kind(float(text)) if kind is int and float(text).is_integer() else kind(text)
-            except ValueError:
-                what = "a whole number" if kind is int else "a number"
-                row_errors.append(f"row {index}, column {column}: {text!r} is not {what}")
-                return None
-            if (low is not None and value < low) or (high is not None and value > high):
-                row_errors.append(f"row {index}, column {column}: {text} is out of range")
-            return value
-
-        for column in ("name", "phone", "territory"):
-            if not cells.get(column):
-                row_errors.append(f"row {index}, column {column}: empty")
-        territory = cells.get("territory", "")
-        if territory and territory not in chiefs:
-            row_errors.append(f"row {index}, column territory: {territory!r} has no section chief "
-                              f"(known: {', '.join(sorted(chiefs))})")
-        grade = cells.get("grade") or None
-        if grade and grade not in grades:
-            row_errors.append(f"row {index}, column grade: {grade!r} is not one of {', '.join(grades)}")
-        year = number("year", int, 2000, 2100)
-        values = {"sales": number("sales"), "growth": number("growth", float, None),
-                  "overdue_payments": number("overdue_payments", int),
-                  "cooperation": number("cooperation", float, 0, 100),
-                  "profit": number("profit", float, None, optional=True)}
-        key = (cells.get("name", ""), year)
-        if year is not None and key[0] and key in seen:
-            row_errors.append(f"row {index}, column name: {key[0]!r} for {year} already on row "
-                              f"{seen[key]} (duplicate customer)")
-        seen.setdefault(key, index)
+    for row in table:
+        figures, row_errors = _checked(row, chiefs, grades)
+        key = (row.cells.get("name", ""), figures.get("year"))
+        if key[1] is not None and key[0] and key in seen:
+            row_errors.append(f"row {row.number}, column name: {key[0]!r} for {key[1]} already on "
+                              f"row {seen[key]} (duplicate customer)")
+        seen.setdefault(key, row.number)
         if tick:
             tick(1)
         if row_errors:
             errors += row_errors
             continue
-        parsed.append(FigureRow(row=index, name=cells["name"], phone=cells["phone"],
-                                territory=territory, year=year, grade=grade,
-                                email=cells.get("email") or None, address=cells.get("address") or None,
-                                **values))
+        parsed.append(FigureRow(row=row.number, **figures))
     if errors:
         listed = "; ".join(errors[:MAX_LISTED])
         more = f" … and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else ""
         raise CustomerImportError(f"{listed}{more} ({len(errors)} error(s); nothing imported)")
     return parsed
+
+
+def _checked(row: Row, chiefs: dict, grades: list[str]) -> tuple[dict, list[str]]:
+    """The row's fields as FigureRow takes them, and its errors ("row N, column C: why")."""
+    cells, errors = row.cells, []
+
+    def bad(column: str, why: str) -> None:
+        errors.append(f"row {row.number}, column {column}: {why}")
+
+    for column in ("name", "phone", "territory"):
+        if not cells.get(column):
+            bad(column, "empty")
+    phone = cells.get("phone", "")
+    if phone and not _PHONE.match(phone):
+        bad("phone", f"{phone!r} is not a phone number (digits, spaces, - and +)")
+    territory = cells.get("territory", "")
+    if territory and territory not in chiefs:
+        bad("territory", f"{territory!r} has no section chief (known: {', '.join(sorted(chiefs))})")
+    grade = cells.get("grade") or None
+    if grade and grade not in grades:
+        bad("grade", f"{grade!r} is not one of {', '.join(grades)}")
+    email = cells.get("email") or None
+    if email and (problem := email_problem(email)):
+        bad("email", f"{email!r}: {problem}")
+
+    def number(column: str, kind: type = float, low: float | None = 0, high: float | None = None,
+               optional: bool = False) -> float | int | None:
+        text = tables.number_text(cells.get(column, ""), percent=column in PERCENT)
+        if text == "":
+            if not optional:
+                bad(column, "empty")
+            return None
+        try:
+            value = kind(float(text)) if kind is int and float(text).is_integer() else kind(text)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            bad(column, f"{cells[column]!r} is not {what}")
+            return None
+        if not math.isfinite(value):
+            bad(column, f"{cells[column]!r} is not {'a whole number' if kind is int else 'a number'}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            bad(column, f"{cells[column]} is out of range")
+        return value
+
+    figures = {"name": cells.get("name", ""), "phone": phone, "territory": territory,
+               "year": number("year", int, 2000, 2100), "sales": number("sales"),
+               "growth": number("growth", float, None),
+               "overdue_payments": number("overdue_payments", int),
+               "cooperation": number("cooperation", float, 0, 100),
+               "profit": number("profit", float, None, optional=True),
+               "email": email, "address": cells.get("address") or None, "grade": grade}
+    return figures, errors
 
 
 def import_rows(rows: Iterable[FigureRow], by: str = "import") -> dict[str, int]:

@@ -96,7 +96,8 @@ def test_report_prints_a_table_json_and_csv(offline_kefu):
     assert data["period"] == "monthly" and data["total"] == 1
     assert data["by_category"] == {"unclassified": 1}           # no flow ran: not yet classified
     lines = offline_kefu.run("report", "weekly", "--csv").stdout.splitlines()
-    assert lines[0] == "section,key,value" and "summary,total,1" in lines
+    # UTF-8 with a BOM (tasks/tables.py), so Excel on Chinese Windows opens the file as written.
+    assert lines[0] == "\ufeffsection,key,value" and "summary,total,1" in lines
     wrong = offline_kefu.run("report", "daily", check=False)
     assert wrong.returncode == 2 and "daily" in wrong.stderr
 

@@ -66,3 +66,21 @@ def test_excel_file_imports_with_figures_and_a_grade_history(offline_kefu, tmp_p
     again = offline_kefu.run("customers", "import", _write(tmp_path / "big.csv", "\n".join(rows)),
                              "--json")
     assert json.loads(again.stdout)["new_customers"] == 0
+
+
+def test_growth_takes_a_percent_sign_and_a_phone_must_be_a_phone_number(offline_kefu, tmp_path):
+    # The help says growth is a percent: "12%" is 12, as Excel's CSV writes a percent cell;
+    # a thousands separator (1,234.5, quoted in CSV) is the number.
+    good = f'{HEADER}\n华东甲,13900000001,east,2026,"1,234.5",12%,0,90\n'
+    assert offline_kefu.json("customers", "import", _write(tmp_path / "percent.csv", good))["figures"] == 1
+    figures = offline_kefu.json("customers", "show", "华东甲")["figures"][0]
+    assert (figures["sales"], figures["growth"]) == (1234.5, 12.0)
+
+    bad = f"{HEADER}\n华南乙,abc,south,2026,1,1,0,50\n华北丙,13900000003,north,2026,1,1,0,90%\n"
+    done = offline_kefu.run("customers", "import", _write(tmp_path / "phone.csv", bad), check=False)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "row 2, column phone: 'abc' is not a phone number (digits, spaces, - and +)" in done.stderr
+    # cooperation is a 0–100 score, not a percent: "90%" is refused, naming the column.
+    assert "row 3, column cooperation: '90%' is not a number" in done.stderr
+    refused = offline_kefu.run("customers", "show", "华北丙", check=False)
+    assert refused.returncode == 2
