@@ -25,9 +25,9 @@ def clear_errors(command):
         try:
             return command(*args, **kwargs)
         # A process's input errors (IntakeError, …) are ValueErrors naming their field.
-        except (ApprovalError, PolicyError, ClockError, LookupError) as exc:
-            fail(str(exc).strip("'\""))
-        except ValueError as exc:
+        except KeyError as exc:  # str() of a KeyError quotes its message: unquote it
+            fail(str(exc.args[0]) if exc.args else "not found")
+        except (ApprovalError, PolicyError, ClockError, LookupError, ValueError) as exc:
             fail(str(exc))
         except DatabaseError as exc:
             fail(f"database: {str(exc.orig).splitlines()[0]} — is it reachable, and migrated "

@@ -8,6 +8,7 @@ taken while Prefect or the worker is down is applied when they come back.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +28,8 @@ DECISIONS = ("approve", "reject", "send_back")
 # Every path (inbox, link, API, CLI, Prefect form) gets these limits: they are checked here.
 COMMENT_LIMIT = 2000
 FIELD_LIMIT = 64
+SHORT_FIELDS = ("category", "person", "outcome")  # keys and choices: one word each
+DATA_LIMIT = 64_000
 MODES = ("single", "sequential", "countersign", "orsign")
 
 
@@ -345,9 +348,14 @@ def _checked_input(task: ApprovalTask, comment: str | None,
     for name, value in (data or {}).items():
         if value is None:
             continue
-        value = one_line(str(value))
-        if len(value) > FIELD_LIMIT:
-            raise ApprovalError(f"--{name}: at most {FIELD_LIMIT} characters", task)
+        if isinstance(value, str):
+            value = one_line(value)
+            limit = FIELD_LIMIT if name in SHORT_FIELDS else COMMENT_LIMIT
+            if len(value) > limit:
+                raise ApprovalError(f"--{name}: at most {limit} characters", task)
+        elif len(json.dumps(value, ensure_ascii=False, default=str)) > DATA_LIMIT:
+            # A structured decision (the tier meeting's overrides): bounded as a whole.
+            raise ApprovalError(f"--{name}: at most {DATA_LIMIT} characters of data", task)
         checked[name] = value
     return comment, checked
 
