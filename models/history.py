@@ -41,6 +41,9 @@ class Notification(Base):
     address: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(String(256))
     body: Mapped[str] = mapped_column(Text)
+    # The message's structure (notifications/render.py): the mail's HTML part and the group
+    # robots' rich messages are made from it when sending. NULL on rows from before 0008.
+    document: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import quote
 
 from sqlalchemy import or_, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import Customer, Notification
 from models.db import session_scope
-from notifications.render import render
+from notifications.render import compose
 from notifications.send import deliver
 from policy.schema import Policy
 from tasks.addresses import checked_email, email_problem
@@ -79,12 +80,13 @@ def enqueue(
     With no address the row is kept, unsent, saying why (``unreachable``)."""
     if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
         return None
-    title, body = render(event, locale, context)
+    message = compose(event, locale, context)
     row = Notification(
         idempotency_key=key, process=process, case_number=case_number, template=event,
         locale=locale, recipient=recipient,
         channel=addresses[0].split("://")[0] if addresses else "none",
-        address="\n".join(addresses) or None, title=title, body=body,
+        address="\n".join(addresses) or None, title=message.title, body=message.body,
+        document=message.document,
         status="pending" if addresses else "no_channel",
         last_error=None if addresses else unreachable,
         created_at=now(), next_attempt_at=now(),
@@ -135,8 +137,8 @@ def dispatch_pending(
         claimed = claim(row_id)
         if claimed is None:
             continue  # another sender took it
-        urls, title, body, attempts = claimed
-        outcome = record_attempt(row_id, attempts, deliver(urls, title, body))
+        outcome = record_attempt(row_id, claimed.attempts, deliver(
+            claimed.urls, claimed.title, claimed.body, claimed.document))
         counts[outcome] += 1
     return counts
 
@@ -163,9 +165,19 @@ def _sendable(moment: datetime):
     )
 
 
-def claim(row_id: int) -> tuple[list[str], str, str, int] | None:
-    """Mark a row as being sent by this sender: (urls, title, body, attempts so far), or None
-    when another sender has it or it is no longer due."""
+class Claimed(NamedTuple):
+    """A row this sender has claimed: what to send, where, and the attempts so far."""
+
+    urls: list[str]
+    title: str
+    body: str
+    attempts: int
+    document: dict | None
+
+
+def claim(row_id: int) -> Claimed | None:
+    """Mark a row as being sent by this sender, or None when another sender has it or it is
+    no longer due."""
     with session_scope() as session:
         claimed = session.execute(
             update(Notification)
@@ -175,7 +187,7 @@ def claim(row_id: int) -> tuple[list[str], str, str, int] | None:
         row = session.get(Notification, row_id) if claimed else None
         if row is None:
             return None
-        return row.address.split("\n"), row.title, row.body, row.attempts
+        return Claimed(row.address.split("\n"), row.title, row.body, row.attempts, row.document)
 
 
 def record_attempt(row_id: int, attempts: int, error: str | None) -> str:
