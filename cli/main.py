@@ -99,9 +99,12 @@ def approvals_list(
         return
     tz = load_policy().calendar.timezone
     for row in rows:
+        # An "approve" that must carry a field (the 180-day --outcome, a --category) says so.
+        needs = "".join(f" --{name} {'|'.join(values)}" for name, values in row["choices"].items())
+        decisions = "/".join(d + needs if d == "approve" else d for d in row["decisions"])
         typer.echo(f"#{row['id']:<5} {row['case']}  {row['label']}  → {row['assignee']}  "
                    f"due {local_time(row['due_at'], tz)}  level {row['escalation_level']}  "
-                   f"[{'/'.join(row['decisions'])}]")
+                   f"[{decisions}]")
     if not rows:
         typer.echo("no pending approvals")
 

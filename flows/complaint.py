@@ -7,6 +7,7 @@ opinion (not satisfied: handle again) → archive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from prefect import flow
@@ -42,8 +43,13 @@ def route(number: str) -> dict:
 
 
 @step(name="reply-to-customer")
-def reply_to_customer(number: str) -> bool:
-    return case.reply_to_customer(load_policy(), number)
+def reply_to_customer(number: str) -> int | None:
+    return case.reply_to_customer(load_policy(), number, current_run_id())
+
+
+@step(name="record-call")
+def record_call(number: str, task_id: int) -> None:
+    case.record_call(load_policy(), number, task_id)
 
 
 @step(name="ask-handling-decision")
@@ -59,8 +65,8 @@ def apply_handling_decision(number: str, task_id: int, last_step: bool) -> str:
 
 
 @step(name="send-feedback-form")
-def send_feedback_form(number: str) -> bool:
-    return case.send_feedback_form(load_policy(), number)
+def send_feedback_form(number: str) -> int | None:
+    return case.send_feedback_form(load_policy(), number, current_run_id())
 
 
 @step(name="ask-customer-opinion")
@@ -107,6 +113,17 @@ async def name_run(number: str, routed: dict) -> None:
         )
 
 
+async def reach_customer(number: str, send: Callable[[str], int | None]) -> None:
+    """Send the customer a message (the reply, the 客户处理反馈单); when no channel reaches
+    them, wait until the person asked has phoned them (000 D2 §2.1, §4.1)."""
+    call = send(number)
+    if call is None:
+        return
+    send_notifications(number)
+    await await_decision(call, show=partial(publish, number))
+    record_call(number, call)
+
+
 async def handle(number: str) -> str:
     """The handling chain of the policy (one step in 000 D2; quality lead then manager in
     001 Doc13). Returns "handled", "triage" or "restart"."""
@@ -130,12 +147,12 @@ async def register_and_handle(number: str) -> None:
             send_notifications(number)
             await await_decision(task_id, show=partial(publish, number))
             if apply_triage(number, task_id) == "rejected":
-                reply_to_customer(number)
+                await reach_customer(number, reply_to_customer)
                 return
         routed = route(number)
-        reply_to_customer(number)
-        send_notifications(number)
         await name_run(number, routed)
+        await reach_customer(number, reply_to_customer)
+        send_notifications(number)
         if await handle(number) == "handled":
             return
 
@@ -149,7 +166,7 @@ async def complaint_flow(number: str) -> str:
     with one_api_client():
         while True:
             await register_and_handle(number)
-            send_feedback_form(number)
+            await reach_customer(number, send_feedback_form)
             task_id = ask_customer_opinion(number)
             send_notifications(number)
             await await_decision(task_id, show=partial(publish, number))

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    ApprovalStatus,
     ApprovalTask,
     ArchiveRecord,
     CaseEvent,
     Complaint,
     ComplaintStatus,
+    Customer,
+    Notification,
     ScoreEntry,
 )
 from models.db import session_scope
@@ -33,9 +36,13 @@ from tasks.complaint.route import route
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_customer, notify_person
 from tasks.people import resolve_assignee, superior_chain
+from tasks.text import one_line
 
 TRIAGE = "triage"
 CUSTOMER_FEEDBACK = "customer_feedback"
+# When no channel reaches the customer, the message is a phone call by a person (a task).
+REPLY_CALL = "reply_call"
+FEEDBACK_CALL = "feedback_call"
 
 
 def get(session: Session, number: str) -> Complaint:
@@ -173,28 +180,91 @@ def _charge_point(session: Session, policy: Policy, complaint: Complaint) -> Non
 
 # --- 答复客户: reply to the customer within 24 h (§2.1, §2.2) ---------------------------
 
-def reply_to_customer(policy: Policy, number: str) -> bool:
-    """Tell the customer who handles the complaint and by when (§3.1: 三个工作日). Once."""
+def reply_to_customer(policy: Policy, number: str, flow_run_id: str | None = None) -> int | None:
+    """Tell the customer who handles the complaint and by when (§3.1: 三个工作日). Once.
+
+    When no channel reaches the customer (no e-mail, no SMS gateway: the outbox row is
+    ``no_channel``), the responsible person phones them: returns that task, which the flow
+    waits for; the reply clock is met by the call, not by the unsent message. Otherwise None."""
     with session_scope() as session:
         complaint = get(session, number)
         if complaint.replied_at is not None:
-            return False
-        handling = get_clock(session, number, "handling", complaint.round)
-        category = policy.complaint.category(complaint.category) if complaint.category else None
-        promise = None
-        if category and category.customer_promise:
-            promise = calendar_for(policy.calendar).add(complaint.received_at,
-                                                        category.customer_promise)
-        elif category and handling:
-            promise = handling.due_at
+            return None
+        promise = _promise(session, policy, complaint)
         notify_customer(session, policy, key=f"{number}:reply", process=PROCESS,
                         case_number=number, event="complaint_reply", customer=complaint.customer,
                         context={**message_context(complaint, policy), "promise": promise})
-        moment = now()
-        complaint.replied_at = moment
-        meet_case_clock(session, number, "reply", 1, moment)
-        events.record(session, PROCESS, number, "customer_replied", "kefu", promise=promise)
-        return True
+        if _reached(session, number, "complaint_reply"):
+            _replied(session, complaint, now(), "kefu", promise, via="message")
+            return None
+        caller = complaint.handler_key or resolve_assignee(policy.complaint.triage_assignee, policy)
+        return _ask_call(session, policy, complaint, step=REPLY_CALL, clock_name="reply", round=1,
+                         label=_call_label("电话回复客户", complaint.customer), assignee=caller,
+                         flow_run_id=flow_run_id).id
+
+
+def _promise(session: Session, policy: Policy, complaint: Complaint) -> datetime | None:
+    """When the customer is promised the result: the category's promise, else the handling
+    clock."""
+    category = policy.complaint.category(complaint.category) if complaint.category else None
+    handling = get_clock(session, complaint.number, "handling", complaint.round)
+    if category and category.customer_promise:
+        return calendar_for(policy.calendar).add(complaint.received_at, category.customer_promise)
+    if category and handling:
+        return handling.due_at
+    return None
+
+
+def _replied(session: Session, complaint: Complaint, at: datetime, by: str,
+             promise: datetime | None, via: str) -> None:
+    if complaint.replied_at is not None:
+        return
+    complaint.replied_at = at
+    meet_case_clock(session, complaint.number, "reply", 1, at)
+    events.record(session, PROCESS, complaint.number, "customer_replied", by, promise=promise,
+                  via=via)
+
+
+def _reached(session: Session, number: str, template: str) -> bool:
+    """Whether the customer's latest ``template`` message has a channel (its outbox row is
+    not ``no_channel``)."""
+    status = session.scalar(select(Notification.status).where(
+        Notification.case_number == number, Notification.template == template,
+        Notification.recipient == "customer").order_by(Notification.id.desc()).limit(1))
+    return status is not None and status != "no_channel"
+
+
+def _call_label(action: str, customer: Customer) -> str:
+    """The task's label carries whom to call and the number, so every message about the task
+    (request, escalation, card) shows them."""
+    return f"{action}：{one_line(customer.name)[:40]} {customer.phone}"
+
+
+def _ask_call(session: Session, policy: Policy, complaint: Complaint, *, step: str,
+              clock_name: str, round: int, label: str, assignee: str,
+              flow_run_id: str | None) -> ApprovalTask:
+    """A phone call as a task on the message's own clock; "approve" means called."""
+    clock = get_clock(session, complaint.number, clock_name, round)
+    return request_approval(session, policy, ApprovalRequest(
+        process=PROCESS, case_number=complaint.number, step=step, round=round, label=label,
+        assignee=assignee, due_at=clock.due_at, decisions=("approve",), clock_name=clock_name,
+        context=message_context(complaint, policy),
+    ), flow_run_id)
+
+
+def record_call(policy: Policy, number: str, task_id: int) -> None:
+    """The person phoned the customer: the reply (or the 客户处理反馈单) is given, at the time
+    the call was recorded. Once."""
+    with session_scope() as session:
+        complaint = get(session, number)
+        task = session.get(ApprovalTask, task_id)
+        if task.status != ApprovalStatus.DECIDED:
+            return
+        if task.step == REPLY_CALL:
+            _replied(session, complaint, task.decided_at, task.decided_by,
+                     _promise(session, policy, complaint), via="phone")
+        elif task.step == FEEDBACK_CALL and task.round == complaint.round:
+            _feedback_given(session, complaint, task.decided_at, task.decided_by, via="phone")
 
 
 # --- 处理: the handling chain (§3) ------------------------------------------------------
@@ -329,11 +399,14 @@ def mark_special(policy: Policy, number: str, actor: str, reason: str) -> dateti
 
 # --- 反馈: the 客户处理反馈单 within 24 h, and the customer's opinion (§4.1) -------------
 
-def send_feedback_form(policy: Policy, number: str) -> bool:
+def send_feedback_form(policy: Policy, number: str, flow_run_id: str | None = None) -> int | None:
+    """The 客户处理反馈单 to the customer (§4.1: within 24 h of handling), once per round.
+    When no channel reaches the customer, 营管办 phones them: returns that task (the flow
+    waits for it; the feedback clock is met by the call). Otherwise None."""
     with session_scope() as session:
         complaint = get(session, number)
         if complaint.feedback_sent_at is not None:
-            return False
+            return None
         criticism = session.scalars(select(CaseEvent).where(
             CaseEvent.case_number == number, CaseEvent.kind == "public_criticism"
         ).order_by(CaseEvent.id.desc())).first()
@@ -342,12 +415,23 @@ def send_feedback_form(policy: Policy, number: str) -> bool:
                         customer=complaint.customer,
                         context={**message_context(complaint, policy),
                                  "criticism": criticism.detail if criticism else None})
-        moment = now()
-        complaint.feedback_sent_at = moment
-        meet_case_clock(session, number, "feedback", complaint.round, moment)
-        events.record(session, PROCESS, number, "feedback_form_sent", "kefu",
-                      round=complaint.round)
-        return True
+        if _reached(session, number, "feedback_form"):
+            _feedback_given(session, complaint, now(), "kefu", via="message")
+            return None
+        officer = resolve_assignee(policy.complaint.feedback_officer, policy)
+        return _ask_call(session, policy, complaint, step=FEEDBACK_CALL, clock_name="feedback",
+                         round=complaint.round, assignee=officer, flow_run_id=flow_run_id,
+                         label=_call_label("电话告知客户处理结果", complaint.customer)).id
+
+
+def _feedback_given(session: Session, complaint: Complaint, at: datetime, by: str,
+                    via: str) -> None:
+    if complaint.feedback_sent_at is not None:
+        return
+    complaint.feedback_sent_at = at
+    meet_case_clock(session, complaint.number, "feedback", complaint.round, at)
+    events.record(session, PROCESS, complaint.number, "feedback_form_sent", by,
+                  round=complaint.round, via=via)
 
 
 def request_customer_opinion(policy: Policy, number: str, flow_run_id: str | None) -> int:
@@ -359,7 +443,8 @@ def request_customer_opinion(policy: Policy, number: str, flow_run_id: str | Non
                                                 policy.complaint.deadlines.customer_reply)
         task = request_approval(session, policy, ApprovalRequest(
             process=PROCESS, case_number=number, step=CUSTOMER_FEEDBACK, round=complaint.round,
-            label="记录客户对处理结果的意见（同意=满意，驳回=不满意）", assignee=officer,
+            label=f"记录客户对处理结果的意见（{one_line(complaint.customer.name)[:40]} "
+                  f"{complaint.customer.phone}；同意=满意，驳回=不满意）", assignee=officer,
             due_at=due, decisions=("approve", "reject"),
             context=message_context(complaint, policy),
         ), flow_run_id)

@@ -118,6 +118,13 @@ def _insert(session: Session, policy: Policy, name: str, product_line: str, reve
             owner: str) -> Prospect:
     rules = rules_of(policy)
     moment = now()
+    # One project per prospect at a time: a second application would double its reviews,
+    # budget and reward (a project that ended may be applied for again, §4.3: 重新立项).
+    open_project = session.scalar(select(Prospect.number).where(
+        Prospect.name == name, Prospect.status.not_in(ENDED)).limit(1))
+    if open_project is not None:
+        raise ProspectError("name", f"{name!r} already has an open development project "
+                                    f"{open_project}")
     customer = session.scalar(select(Customer.id).where(Customer.name == name).limit(1))
     verdict = qualify(rules, product_line, revenue, already_customer=customer is not None)
     year = moment.astimezone(calendar_for(policy.calendar).tz).year
@@ -313,7 +320,8 @@ def record_spend(policy: Policy, number: str, amount_text: str) -> dict:
         session.flush()
         if spend_needs_approval(rules, prospect.budget_amount, spent, amount):
             spend.status = SpendStatus.AWAITING_APPROVAL
-            task = _ask(session, policy, prospect, step=SPEND_OVERRUN, round=spend.id,
+            # One question per spend (its own step), never a "round" of an earlier one.
+            task = _ask(session, policy, prospect, step=f"{SPEND_OVERRUN}:{spend.id}",
                         label=f"超预算开支 {amount}（预算 {prospect.budget_amount}，已支出 {spent}）",
                         assignee_ref=rules.budget.overrun_approver, decisions=("approve", "reject"),
                         due_at=calendar_for(policy.calendar).add(now(), rules.budget.overrun_due),
@@ -394,9 +402,9 @@ def track(policy: Policy, number: str, note: str, progress: bool) -> dict:
             if clock is not None:
                 meet_clock(clock, moment)
         _start_tracking_round(session, policy, prospect, current.round + 1, moment)
-        if progress:
+        if progress:  # before day 90 no alert is sent; after it, the special attention ends
             attention = get_clock(session, number, ATTENTION)
-            if attention is not None and attention.escalation_level == 0:
+            if attention is not None:
                 meet_clock(attention, moment)
         events.record(session, PROCESS, number, "tracked", prospect.owner_key, note=note,
                       progress=progress)
@@ -422,8 +430,19 @@ def _set_outcome(session: Session, prospect: Prospect, task: ApprovalTask) -> No
     status = outcome_status(outcome)
     prospect.status = status
     prospect.outcome = outcome if outcome != "continue" else None
+    if outcome != "continue":
+        _stop_reviews(session, prospect.number, task.decided_at)
     events.record(session, PROCESS, prospect.number, "outcome", task.decided_by,
                   step=task.step, outcome=outcome, comment=task.comment)
+
+
+def _stop_reviews(session: Session, number: str, at: datetime) -> None:
+    """An outcome other than "continue" ends development: no more tracking records or
+    attention checks are due (a hand-over still registers the customer, on its own clock)."""
+    for clock in session.scalars(select(Clock).where(Clock.case_number == number,
+                                                     Clock.name.like("review:%"),
+                                                     Clock.met_at.is_(None))):
+        meet_clock(clock, at)
 
 
 def _outcomes_recorded(session: Session, number: str) -> list[tuple[str, str]]:

@@ -7,12 +7,15 @@ import time
 from datetime import datetime
 
 import httpx
+import pytest
 from conftest import wait_for
 
 
-def _file(kefu, content: str, email: str, now: str | None = None, **extra: str) -> str:
+def _file(kefu, content: str, email: str | None, now: str | None = None, **extra: str) -> str:
     args = ["complaint", "file", "--channel", "phone", "--customer", "张三",
-            "--phone", "13800000000", "--content", content, "--email", email]
+            "--phone", "13800000000", "--content", content]
+    if email:
+        args += ["--email", email]
     for key, value in extra.items():
         args += [f"--{key.replace('_', '-')}", value]
     return kefu.json(*args, now=now)["number"]
@@ -56,6 +59,46 @@ def test_quality_complaint_survives_a_killed_worker_with_one_feedback_form(kefu,
     assert kinds.count("handled") == 1 and kinds.count("archived") == 1
     assert view["approvals"][0]["decision"] == "approve"
     _assert_dashboard_tells_the_story(kefu, number, view)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_customer_no_channel_reaches_is_phoned_and_the_clocks_wait_for_the_calls(kefu, mailbox):
+    """000 D2 §2.1/§4.1 for a phone complaint without an e-mail: the reply and the 客户处理反馈单
+    are calls by a person, the run waits for each, and each 24-hour clock is met by its call."""
+    number = _file(kefu, "酒的口感不对，有异味", None, now="2026-11-23T10:00:00+08:00")
+    reply = kefu.pending(number, "reply_call")
+    assert reply["assignee"] == "chen.qe" and "13800000000" in reply["label"]
+    assert wait_for(lambda: [m for m in mailbox.to("chen.qe@distillery.example")
+                             if number in m["subject"] and "13800000000" in m["subject"]],
+                    what="the call request")
+    view = kefu.show(number)
+    assert [n["status"] for n in _sent(view, "complaint_reply")] == ["no_channel"]
+    assert _clock(view, "reply")["met_at"] is None
+    assert not [a for a in view["approvals"] if a["step"] == "handling"]   # the call first
+
+    kefu.run("approvals", "decide", str(reply["id"]), "--as", "chen.qe", "--decision", "approve",
+             "--comment", "已电话答复", now="2026-11-23T15:00:00+08:00")
+    handling = kefu.pending(number, "handling")
+    assert _clock(kefu.show(number), "reply")["met_at"].startswith("2026-11-23T07:00")
+    kefu.run("approvals", "decide", str(handling["id"]), "--as", "chen.qe", "--decision",
+             "approve", "--comment", "更换批次", now="2026-11-24T10:00:00+08:00")
+    form = kefu.pending(number, "feedback_call")
+    assert form["assignee"] == "wu.ops" and "13800000000" in form["label"]
+    assert _clock(kefu.show(number), "feedback")["met_at"] is None
+    kefu.run("approvals", "decide", str(form["id"]), "--as", "wu.ops", "--decision", "approve",
+             now="2026-11-24T11:00:00+08:00")
+    opinion = kefu.pending(number, "customer_feedback")
+    assert "13800000000" in opinion["label"]
+    kefu.run("approvals", "decide", str(opinion["id"]), "--as", "wu.ops", "--decision", "approve",
+             now="2026-11-24T11:05:00+08:00")
+    view = kefu.status(number, "archived")
+    assert _clock(view, "feedback")["met_at"].startswith("2026-11-24T03:00")
+    kinds = [e["kind"] for e in view["events"]]
+    assert kinds.count("customer_replied") == 1 and kinds.count("feedback_form_sent") == 1
+
+
+def _clock(view: dict, name: str) -> dict:
+    return [c for c in view["clocks"] if c["name"] == name][-1]
 
 
 def test_a_run_whose_decision_form_prefect_lost_goes_on_once_decided(kefu):

@@ -1,0 +1,159 @@
+"""The reviews of a development project (000 D8 §4) as people see them over its months: the
+90-day attention check ends with progress, an outcome that ends development stops the
+tracking records, the over-budget question is one question, the reminder names its own
+time, and the pending list says what a decision must carry. Steps as plain functions on a
+real (SQLite) database; time moves with KEFU_NOW; escalations come from the shared sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from test_new_customer_steps import MONDAY, apply, at, decide_as_assignee, sent_to, to_development
+from typer.testing import CliRunner
+
+from models import ApprovalTask, Clock, Notification
+from models.db import session_scope
+from models.migrate import upgrade
+from policy.load import load_policy
+from tasks.escalation import sweep
+from tasks.new_customer import case
+from tasks.new_customer.card import prospect_view
+from tasks.new_customer.rules import ProspectError
+from tasks.organisation import sync_organisation
+
+
+@pytest.fixture()
+def db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'kefu.db'}"
+    monkeypatch.setenv("KEFU_DATABASE_URL", url)
+    monkeypatch.setenv("KEFU_MAIL_URL", "mailto://127.0.0.1:9?from=k@test.example&mode=insecure")
+    monkeypatch.delenv("KEFU_POLICY", raising=False)
+    at(monkeypatch, MONDAY)
+    upgrade(url)
+    with session_scope() as session:
+        sync_organisation(session, load_policy())
+    return monkeypatch
+
+
+def mails(number: str, template: str) -> list[Notification]:
+    with session_scope() as session:
+        rows = list(session.scalars(select(Notification).where(
+            Notification.case_number == number, Notification.template == template)
+            .order_by(Notification.id)))
+        session.expunge_all()
+        return rows
+
+
+def test_a_progress_record_after_the_90_day_alert_ends_the_special_attention(db):
+    policy = load_policy()
+    number = apply(policy)
+    to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=91))
+    sweep(policy)
+    assert sent_to(number, "prospect_attention") == ["xu.deputy", "wang.gm"]
+    assert {r["review"]: r["status"] for r in prospect_view(number)["reviews"]}[
+        "attention_90"] == "overdue"
+
+    at(db, MONDAY + timedelta(days=95))
+    case.track(policy, number, "样品试用成功，准备小批量供货", progress=True)
+    view = prospect_view(number)
+    assert {r["review"]: r["status"] for r in view["reviews"]}["attention_90"] == "met"
+    assert view["next_review"]["review"] != "attention_90"
+
+
+def test_a_record_without_progress_keeps_the_special_attention(db):
+    policy = load_policy()
+    number = apply(policy)
+    to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=91))
+    sweep(policy)
+    case.track(policy, number, "电话联系，对方未表态", progress=False)
+    assert {r["review"]: r["status"] for r in prospect_view(number)["reviews"]}[
+        "attention_90"] == "overdue"
+
+
+def test_handing_over_stops_the_tracking_records_before_registration(db):
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=100))
+    decide_as_assignee(policy, special_study, outcome="hand_over")
+    assert case.apply_outcome(policy, number, special_study) == "hand_over"
+    with session_scope() as session:
+        open_reviews = session.scalars(select(Clock.name).where(
+            Clock.case_number == number, Clock.name.like("review:%"),
+            Clock.met_at.is_(None))).all()
+    assert open_reviews == []
+    assert all(r["status"] != "pending" for r in prospect_view(number)["reviews"]
+               if r["review"].startswith("tracking"))
+    at(db, MONDAY + timedelta(days=140))                # the 30 days would have run out
+    assert [e for e in sweep(policy) if e["case"] == number
+            and e["clock"].startswith("review:")] == []
+
+
+def test_continuing_keeps_the_tracking_records_going(db):
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=181))
+    decide_as_assignee(policy, special_study, outcome="continue")
+    case.apply_outcome(policy, number, special_study)
+    with session_scope() as session:
+        assert session.scalar(select(Clock.id).where(
+            Clock.case_number == number, Clock.name == case.TRACKING, Clock.met_at.is_(None)))
+
+
+def test_the_first_over_budget_spend_is_asked_once_not_as_a_second_round(db):
+    policy = load_policy()
+    number = apply(policy)
+    to_development(policy, number, db)
+    case.record_spend(policy, number, "5000")           # spends before it count as ids too
+    first = case.record_spend(policy, number, "18000")
+    second = case.record_spend(policy, number, "17000")
+    assert first["status"] == second["status"] == "awaiting_approval"
+    with session_scope() as session:
+        rounds = [session.get(ApprovalTask, s["approval_task_id"]).round for s in (first, second)]
+    assert rounds == [1, 1]
+    asked = mails(number, "prospect_approval_requested")[-2:]
+    assert [m.recipient for m in asked] == ["wang.gm", "wang.gm"]
+    assert all("轮" not in m.title + m.body for m in asked)
+    decide_as_assignee(policy, second["approval_task_id"], "reject")
+    decide_as_assignee(policy, first["approval_task_id"])
+    assert prospect_view(number)["budget"]["spent"] == "23000.00"
+
+
+def test_the_tracking_reminder_does_not_call_its_own_time_the_due_time(db):
+    policy = load_policy()
+    number = apply(policy)
+    to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=28))
+    sweep(policy)
+    [reminder] = mails(number, "prospect_tracking_reminder")
+    assert "到期" in reminder.title and "提醒时间" in reminder.title
+    assert "后到期" not in reminder.title
+
+
+def test_the_pending_list_shows_what_the_180_day_decision_must_carry(db):
+    from cli.main import app
+
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    listed = CliRunner().invoke(app, ["approvals", "list", "--assignee", "lin.dev"])
+    assert listed.exit_code == 0, listed.output
+    [line] = [row for row in listed.output.splitlines() if row.startswith(f"#{special_study} ")]
+    assert "[approve --outcome continue|suspend|terminate|hand_over]" in line
+
+
+def test_a_prospect_with_an_open_project_cannot_be_applied_for_twice(db):
+    policy = load_policy()
+    first = apply(policy)
+    with pytest.raises(ProspectError, match=f"--name: .*already has an open development project {first}"):
+        apply(policy)
+    special_study = to_development(policy, first, db)
+    decide_as_assignee(policy, special_study, outcome="terminate")
+    case.apply_outcome(policy, first, special_study)
+    case.close_project(policy, first, "terminate")
+    assert apply(policy) != first                       # §4.3: 终止后重新启动需重新立项
