@@ -26,7 +26,12 @@ def _paused(api: str, run_id: str, key_prefix: str) -> dict:
 
 
 def _resume(api: str, run_id: str, run_input: dict) -> httpx.Response:
-    return httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": run_input})
+    """POST …/resume as anyone can; a 503 is Prefect's SQLite being busy: ask again."""
+    def answered():
+        response = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": run_input},
+                              timeout=60)
+        return response if response.status_code != 503 else None
+    return wait_for(answered, timeout=60, every=0.2, what="the resume to be answered")
 
 
 def _refusals(kefu, number: str, task_id: int) -> list[dict]:
@@ -42,8 +47,12 @@ def test_an_unauthenticated_resume_claiming_the_assignee_decides_nothing(kefu):
     first = _paused(api, run_id, f"approval-{handling['id']}-")
 
     # c46664b: this request, with no credentials, recorded "approve by chen.qe via prefect-ui".
-    forged = _resume(api, run_id, {"decided_by": "chen.qe", "decision": "approve",
-                                   "code": "ABCD-EFGH"})
+    # The form has no such field any more: Prefect itself refuses the input.
+    claimed = _resume(api, run_id, {"decided_by": "chen.qe", "decision": "approve"})
+    assert claimed.json()["status"] == "REJECT" and "decided_by" in claimed.text
+    # A resume that fits the form but carries no code of the person's: the run wakes,
+    # records nothing, audits the attempt and waits again.
+    forged = _resume(api, run_id, {"decision": "approve", "code": "ABCD-EFGH"})
     assert forged.status_code == 201, forged.text
 
     wait_for(lambda: _refusals(kefu, number, handling["id"]), what="the refusal in the audit log")
