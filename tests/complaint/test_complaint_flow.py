@@ -3,7 +3,6 @@ worker, real mail to a real SMTP server; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import httpx
@@ -151,7 +150,7 @@ def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
         "artifacts": {"key": {"any_": [f"complaint-{number.lower()}"]}},
         "sort": "CREATED_DESC", "limit": 1}).json()
     assert cards and cards[0]["type"] == "markdown"
-    card = cards[0]["data"]
+    card = cards[0]["data"].replace("\\", "")  # as it reads: the card escapes Markdown
     assert f"投诉 {number} · archived" in card and "张三" in card and "更换批次" in card
 
 
@@ -241,33 +240,3 @@ def test_overdue_handling_escalates_up_the_ladder_across_a_weekend_once_per_rung
     assert [sum(f"第{n}级" in m["subject"] for m in escalation_mails) for n in (1, 2, 3)] == [1, 0, 1]
 
 
-def test_a_decision_from_the_prefect_ui_form_goes_through_the_same_checks(kefu):
-    number = _file(kefu, "酒的风味变了", "ui1@customer.example")
-    task = kefu.pending(number, "handling")
-    api = kefu.env["KEFU_PREFECT_API_URL"]
-    run_id = kefu.show(number)["flow_run_id"]
-
-    def resume_as(person: str) -> None:
-        # What the Prefect UI's form on a suspended run sends. The server answers 503 when
-        # another write to its SQLite lands during the resume; a person would press again.
-        _wait_suspended(kefu, run_id)
-        for _ in range(20):
-            response = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": {
-                "decided_by": person, "decision": "approve", "comment": "UI 决定"}})
-            if response.status_code != 503:
-                break
-            time.sleep(0.25)
-        assert response.json().get("status") == "ACCEPT", response.text
-
-    resume_as("wu.ops")                                       # not the assignee: refused
-    wait_for(lambda: "decision_refused" in [e["kind"] for e in kefu.show(number)["events"]],
-             what="the refusal to be recorded")
-    assert [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]["status"] == "pending"
-
-    resume_as("chen.qe")                                      # the assignee: recorded, case moves on
-    opinion = kefu.pending(number, "customer_feedback")
-    decided = [t for t in kefu.show(number)["approvals"] if t["id"] == task["id"]][0]
-    assert (decided["decided_by"], decided["comment"]) == ("chen.qe", "UI 决定")
-    via = [e.get("via") for e in kefu.show(number)["events"] if e["kind"] == "approval_decided"]
-    assert via == ["prefect-ui"]
-    assert opinion["assignee"] == "wu.ops"
