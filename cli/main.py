@@ -246,6 +246,9 @@ from cli.admin import calendar_app, policy_app  # noqa: E402
 
 app.add_typer(policy_app, name="policy")
 app.add_typer(calendar_app, name="calendar")
+from cli.api_keys import api_keys_app  # noqa: E402
+
+app.add_typer(api_keys_app, name="api-keys")
 
 
 @app.command()

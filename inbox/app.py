@@ -85,6 +85,8 @@ def create_app() -> FastAPI:
     signer = URLSafeSerializer(secret_key(), salt="kefu-inbox-session-v2")
     app.add_middleware(SecurityHeaders, https=https)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from inbox.api import create_api  # the HTTP API (issue 17 §1): its own OpenAPI schema
+    app.mount("/api/v1", create_api(policy))
 
     # --- sessions, CSRF, pages ------------------------------------------------------------
     # Logged in, the cookie carries {"s": token} and the session is a row (inbox.sessions);

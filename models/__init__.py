@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 models. Importing this package registers every table on ``Base.metadata``."""
 
+from models.api import ApiIdempotency, ApiKey
 from models.approval import ApprovalStatus, ApprovalTask, Clock, Escalation
 from models.base import Base
 from models.complaint import Complaint, ComplaintStatus, ScoreEntry
@@ -18,6 +19,7 @@ from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, Tracki
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 
 __all__ = [
+    "ApiIdempotency", "ApiKey",
     "Account", "AuditEntry", "Delegation", "InboxSession", "LinkToken", "LoginThrottle",
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",
     "ComplaintStatus", "Customer", "Department", "Escalation", "Notification", "Person",

@@ -1,0 +1,249 @@
+"""The HTTP API (``/api/v1``, issue 17 §1): file and read complaints, list and decide a
+person's approvals, for systems (a hotline, a web form) and people's own tools.
+
+A sub-application mounted on the inbox, so ``/api/v1/openapi.json`` documents the API's
+routes only and the inbox's security headers apply. Every caller sends an API key
+(``Authorization: Bearer …``, ``kefu api-keys create``): an ``intake`` key files and reads
+complaints, a ``person`` key acts as its person — the token is the proof, as a login session
+is in the inbox. Every call, refusals included, is in the audit log (via ``api``). Filing
+answers from kefu's database at once; the worker's reconciler starts the case's flow run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from inbox.api_keys import key_for_token
+from models import ApiIdempotency, ApprovalTask
+from models.db import session_scope
+from policy.schema import Policy
+from tasks import audit
+from tasks.approvals import ApprovalError, decide, group, inbox_tasks, may_act_for, task_view
+from tasks.complaint.card import complaint_view
+from tasks.complaint.intake import ComplaintInput, IntakeError, _insert, parse_complaint
+from tasks.deadlines import now
+
+TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
+NUMBER = Annotated[str, Path(max_length=32)]
+# Where each intake field sits in the request body, so a 422 names it as FastAPI does.
+BODY_FIELD = {"customer": ("customer", "name"), "phone": ("customer", "phone"),
+              "email": ("customer", "email"), "address": ("customer", "address")}
+
+
+class CustomerIn(BaseModel):
+    name: str = Field(max_length=200)
+    phone: str = Field(max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class ComplaintIn(BaseModel):
+    """The 客户投诉表 as a system files it."""
+
+    channel: str = Field(max_length=32)
+    customer: CustomerIn
+    content: str = Field(max_length=5000)
+    shipped_on: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD")
+    important: bool = False
+
+
+class Filed(BaseModel):
+    number: str
+    status: str
+    due: dict[str, str] = Field(description="Each running clock's due time (ISO-8601)")
+
+
+class DecisionIn(BaseModel):
+    decision: str = Field(max_length=32)
+    comment: str | None = Field(default=None, max_length=4000)
+    category: str | None = Field(default=None, max_length=64)
+    person: str | None = Field(default=None, max_length=64)
+    outcome: str | None = Field(default=None, max_length=64)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A live API key: who it acts as in the audit log, and what it may do."""
+
+    key_id: int
+    scope: str
+    actor: str
+
+
+def caller(request: Request, authorization: Annotated[str | None, Header(max_length=300)] = None
+           ) -> Caller:
+    """The live key of the call; 401 (audited) without one, or for an unknown or revoked one."""
+    scheme, _, token = (authorization or "").partition(" ")
+    found = None
+    if scheme.lower() == "bearer" and token.strip():
+        with session_scope() as session:
+            key = key_for_token(session, token.strip())
+            if key is not None:
+                found = Caller(key.id, key.scope,
+                               key.person_key if key.scope == "person" else f"api:{key.name}")
+    if found is None or (found.scope == "person" and not _is_person(request, found.actor)):
+        audit.record_alone(actor="anonymous", action=_action(request), outcome="refused",
+                           via="api", reason="no API key, or an unknown or revoked one")
+        raise HTTPException(401, "a valid API key is required (Authorization: Bearer …)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+def _is_person(request: Request, key: str) -> bool:
+    try:
+        request.app.state.policy.organisation.person(key)
+    except KeyError:
+        return False
+    return True
+
+
+def needs(scope: str, who: Caller, request: Request) -> None:
+    if who.scope != scope:
+        audit.record_alone(actor=who.actor, action=_action(request), outcome="refused",
+                           via="api", reason=f"a {who.scope} key may not do this")
+        raise HTTPException(403, f"this needs a {scope} key; yours is a {who.scope} key")
+
+
+CALLER = Annotated[Caller, Depends(caller)]
+
+
+def create_api(policy: Policy) -> FastAPI:
+    api = FastAPI(title="kefu API", version="1", openapi_url="/openapi.json", docs_url=None,
+                  redoc_url=None)
+    api.state.policy = policy
+
+    @api.post("/complaints", status_code=201, response_model=Filed,
+              responses={200: {"model": Filed, "description": "A retry: the case already filed"}})
+    def file(body: ComplaintIn, who: CALLER, request: Request,
+             idempotency_key: Annotated[str | None, Header(max_length=128)] = None) -> Response:
+        needs("intake", who, request)
+        today = now().astimezone(ZoneInfo(policy.calendar.timezone)).date()
+        try:
+            data = parse_complaint(
+                policy, channel=body.channel, customer=body.customer.name,
+                phone=body.customer.phone, content=body.content, address=body.customer.address,
+                email=body.customer.email, shipped_on=body.shipped_on,
+                important=body.important, today=today)
+        except IntakeError as bad:
+            audit.record_alone(actor=who.actor, action="file_complaint", outcome="refused",
+                               via="api", reason=str(bad))
+            loc = ["body", *BODY_FIELD.get(bad.field, (bad.field,))]
+            return JSONResponse({"detail": [{"loc": loc, "msg": str(bad).split(": ", 1)[-1],
+                                             "type": "value_error"}]}, status_code=422)
+        number, created = _file_once(policy, data, who, idempotency_key)
+        view = complaint_view(number)
+        due = {name: at for name, at in view["due"].items() if at}
+        return JSONResponse({"number": number, "status": view["status"], "due": due},
+                            status_code=201 if created else 200)
+
+    @api.get("/complaints/{number}")
+    def show(number: NUMBER, who: CALLER, request: Request) -> dict:
+        """The case as ``kefu complaint show --json`` shows it."""
+        needs("intake", who, request)
+        try:
+            view = complaint_view(number)
+        except LookupError:
+            audit.record_alone(actor=who.actor, action="view_complaint", outcome="refused",
+                               via="api", case_number=number, reason="no such complaint")
+            raise HTTPException(404, f"complaint {number} does not exist") from None
+        audit.record_alone(actor=who.actor, action="view_complaint", via="api",
+                           case_number=number)
+        return view
+
+    @api.get("/approvals")
+    def approvals(who: CALLER, request: Request, assignee: Literal["me"] = "me") -> list[dict]:
+        """The key's person's pending approvals (and those delegated to them), soonest due
+        first."""
+        needs("person", who, request)
+        with session_scope() as session:
+            rows = [task_view(t) for t in inbox_tasks(session, who.actor)]
+            audit.record(session, actor=who.actor, action="view_inbox", via="api",
+                         count=len(rows))
+        return rows
+
+    @api.post("/approvals/{task_id}/decision")
+    def decision(task_id: TASK_ID, body: DecisionIn, who: CALLER, request: Request) -> dict:
+        needs("person", who, request)
+        if _hidden(who.actor, task_id):
+            raise HTTPException(404, f"approval task {task_id} does not exist")
+        try:
+            with session_scope() as session:
+                decided = decide(session, policy, task_id, actor=who.actor,
+                                 decision=body.decision, comment=body.comment,
+                                 data={"category": body.category, "person": body.person,
+                                       "outcome": body.outcome}, via="api")
+                view = task_view(decided)
+        except ApprovalError as refused:
+            audit.record_alone(actor=who.actor, action="decide", outcome="refused", via="api",
+                               task_id=task_id, case_number=refused.case_number,
+                               reason=str(refused))
+            raise HTTPException(409, str(refused)) from None
+        _wake(view["id"])
+        return view
+
+    return api
+
+
+def _action(request: Request) -> str:
+    """The audit action of a refused call: its method and route (no ids)."""
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"[:48]
+
+
+def _file_once(policy: Policy, data: ComplaintInput, who: Caller, idempotency_key: str | None) -> tuple[str, bool]:
+    """File the complaint, or find the one this key already filed. The case and its key are
+    stored in one transaction, so a retry never makes a second case; a concurrent filing that
+    took the number (or the same key) is retried."""
+    for _ in range(5):
+        if idempotency_key and (known := _filed_with(who.key_id, idempotency_key)):
+            return known, False
+        try:
+            with session_scope() as session:
+                complaint = _insert(session, policy, data)
+                if idempotency_key:
+                    session.add(ApiIdempotency(key=idempotency_key, api_key_id=who.key_id,
+                                               complaint_number=complaint.number,
+                                               created_at=now()))
+                audit.record(session, actor=who.actor, action="file_complaint", via="api",
+                             case_number=complaint.number)
+                return complaint.number, True
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not file the complaint after 5 tries")
+
+
+def _filed_with(key_id: int, idempotency_key: str) -> str | None:
+    with session_scope() as session:
+        return session.scalar(select(ApiIdempotency.complaint_number).where(
+            ApiIdempotency.api_key_id == key_id, ApiIdempotency.key == idempotency_key))
+
+
+def _hidden(person: str, task_id: int) -> bool:
+    """Whether the task is missing or not the person's to decide (audited as refused): one
+    answer for both, so task ids cannot be probed."""
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        if task is not None and any(may_act_for(session, person, t.assignee_key)
+                                    for t in group(session, task)):
+            return False
+        audit.record(session, actor=person, action="decide", outcome="refused", via="api",
+                     task_id=task_id, case_number=task.case_number if task else None,
+                     reason="no such task" if task is None else "not this person's task")
+        return True
+
+
+def _wake(task_id: int) -> None:
+    from runtime.runs import PrefectUnavailable, wake_task
+
+    # Recorded either way; the worker's reconciler resumes the run when Prefect is back.
+    with contextlib.suppress(PrefectUnavailable):
+        wake_task(task_id, patience=2.0)
