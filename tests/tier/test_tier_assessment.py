@@ -164,7 +164,8 @@ def test_a_customers_complaint_is_handled_first_with_a_tighter_deadline(kefu, tm
     numbers = {}
     for name, phone in (("甲级酒行", "13511112222"), ("乙级酒行", "13511113333")):
         numbers[name] = kefu.json("complaint", "file", "--channel", "phone", "--customer", name,
-                                  "--phone", phone, "--content", "酒的口感不对", now=filed)["number"]
+                                  "--phone", phone, "--content", "酒的口感不对",
+                                  "--email", f"c{phone}@customer.example", now=filed)["number"]
     first, other = kefu.show(numbers["甲级酒行"]), kefu.show(numbers["乙级酒行"])
     assert (first["priority"], other["priority"]) == ("A", None)
     local = ZoneInfo("Asia/Shanghai")
