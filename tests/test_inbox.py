@@ -107,7 +107,22 @@ def serve_inbox(env: dict, port: int, log: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, mailbox, policy):
+def own_mailbox():
+    """An SMTP sink of this module's own: the session's sink also gets other modules' mail,
+    whose case numbers (each database starts at TS-…-000001) and links look like ours."""
+    from aiosmtpd.controller import Controller
+    from conftest import Mailbox
+
+    box = Mailbox(port=free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, own_mailbox, policy):
+    mailbox = own_mailbox
     data = tmp_path_factory.mktemp("inbox")
     port = free_port()
     base = f"http://127.0.0.1:{port}"

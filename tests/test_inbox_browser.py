@@ -49,7 +49,8 @@ def test_decide_from_the_mailed_link_in_a_browser(kefu, mailbox, inbox, policy):
 
     assert CHROMIUM.exists(), "scripts/setup installs Debian chromium"
     number = kefu.json("complaint", "file", "--channel", "phone", "--customer", "浏览器客户",
-                       "--phone", "13800000000", "--content", "新买的酒口感发苦，风味不对")["number"]
+                       "--phone", "13800000000", "--content", "新买的酒口感发苦，风味不对",
+                       "--email", "browser@customer.example")["number"]
     task = kefu.pending(number, "handling")
     person = policy.organisation.person(task["assignee"])
     done = subprocess.run([*KEFU, "users", "set-password", person.key, "--password-stdin"],
