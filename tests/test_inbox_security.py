@@ -25,6 +25,7 @@ from models.db import engine
 from runtime.ports import free_port
 
 site = test_inbox.site  # the fixture: this module gets an inbox and a database of its own
+own_mailbox = test_inbox.own_mailbox  # and its own SMTP sink
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOCKED = "登录尝试次数过多"
