@@ -9,36 +9,17 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from test_complaint_steps import MONDAY, at, db  # noqa: F401  (db: the steps tests' fixture)
 
 from models import ApprovalTask, CaseEvent, Notification
 from models.db import session_scope
-from models.migrate import upgrade
 from policy.load import load_policy
 from tasks.approvals import ApprovalError, decide
 from tasks.clocks import get_clock
 from tasks.complaint import case
 from tasks.complaint.intake import file_complaint, parse_complaint
-from tasks.organisation import sync_organisation
 
-MONDAY = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
 PHONE = "13912345678"
-
-
-@pytest.fixture()
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'kefu.db'}"
-    monkeypatch.setenv("KEFU_DATABASE_URL", url)
-    monkeypatch.setenv("KEFU_MAIL_URL", "mailto://127.0.0.1:9?from=k@test.example&mode=insecure")
-    monkeypatch.setenv("KEFU_NOW", MONDAY.isoformat())
-    monkeypatch.delenv("KEFU_POLICY", raising=False)
-    upgrade(url)
-    with session_scope() as session:
-        sync_organisation(session, load_policy())
-    return monkeypatch
-
-
-def at(monkeypatch, moment: datetime) -> None:
-    monkeypatch.setenv("KEFU_NOW", moment.isoformat())
 
 
 def file_by_phone(policy, content: str, email: str | None = None) -> str:

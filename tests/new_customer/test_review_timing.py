@@ -10,31 +10,24 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from test_new_customer_steps import MONDAY, apply, at, decide_as_assignee, sent_to, to_development
+from test_new_customer_steps import (  # noqa: F401  (db: the steps tests' fixture)
+    MONDAY,
+    apply,
+    at,
+    db,
+    decide_as_assignee,
+    sent_to,
+    to_development,
+)
 from typer.testing import CliRunner
 
 from models import ApprovalTask, Clock, Notification
 from models.db import session_scope
-from models.migrate import upgrade
 from policy.load import load_policy
 from tasks.escalation import sweep
 from tasks.new_customer import case
 from tasks.new_customer.card import prospect_view
 from tasks.new_customer.rules import ProspectError
-from tasks.organisation import sync_organisation
-
-
-@pytest.fixture()
-def db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'kefu.db'}"
-    monkeypatch.setenv("KEFU_DATABASE_URL", url)
-    monkeypatch.setenv("KEFU_MAIL_URL", "mailto://127.0.0.1:9?from=k@test.example&mode=insecure")
-    monkeypatch.delenv("KEFU_POLICY", raising=False)
-    at(monkeypatch, MONDAY)
-    upgrade(url)
-    with session_scope() as session:
-        sync_organisation(session, load_policy())
-    return monkeypatch
 
 
 def mails(number: str, template: str) -> list[Notification]:
