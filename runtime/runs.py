@@ -158,9 +158,15 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
     if outcome.startswith("refused"):  # stays un-woken: reconcile tries again, the log says why
         log.warning("task %s: %s", task_id, outcome)
         return outcome
-    if outcome != "running":
-        with session_scope() as session:
-            session.get(ApprovalTask, task_id).woken_at = now()
+    if outcome == "running":
+        return outcome
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        if outcome == "waiting on another step" and task.woken_at is not None:
+            # The worker's reconciler (or the run itself, re-running past this step) woke it
+            # between our read of the task and our read of the run: the run went on already.
+            return "resumed already"
+        task.woken_at = now()
     return outcome
 
 
