@@ -20,16 +20,16 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from inbox.api_keys import key_for_token
-from models import ApiIdempotency, ApprovalTask
+from models import ApiIdempotency, ApprovalTask, Complaint
 from models.db import session_scope
 from policy.schema import Policy
 from tasks import audit
 from tasks.approvals import ApprovalError, decide, group, inbox_tasks, may_act_for, task_view
 from tasks.complaint.card import complaint_view
-from tasks.complaint.intake import ComplaintInput, IntakeError, _insert, parse_complaint
+from tasks.complaint.intake import ComplaintInput, IntakeError, file_complaint, parse_complaint
 from tasks.deadlines import now
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -199,26 +199,36 @@ def _action(request: Request) -> str:
     return f"{request.method} {getattr(route, 'path', request.url.path)}"[:48]
 
 
+class _FiledBefore(Exception):
+    """The idempotency key filed a case already (a concurrent retry won the race)."""
+
+    def __init__(self, number: str):
+        super().__init__(number)
+        self.number = number
+
+
 def _file_once(policy: Policy, data: ComplaintInput, who: Caller, idempotency_key: str | None) -> tuple[str, bool]:
     """File the complaint, or find the one this key already filed. The case and its key are
-    stored in one transaction, so a retry never makes a second case; a concurrent filing that
-    took the number (or the same key) is retried."""
-    for _ in range(5):
-        if idempotency_key and (known := _filed_with(who.key_id, idempotency_key)):
-            return known, False
-        try:
-            with session_scope() as session:
-                complaint = _insert(session, policy, data)
-                if idempotency_key:
-                    session.add(ApiIdempotency(key=idempotency_key, api_key_id=who.key_id,
-                                               complaint_number=complaint.number,
-                                               created_at=now()))
-                audit.record(session, actor=who.actor, action="file_complaint", via="api",
-                             case_number=complaint.number)
-                return complaint.number, True
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not file the complaint after 5 tries")
+    stored in one transaction, so a retry never makes a second case; when a concurrent retry
+    with the same key stored it first, the filing is undone and that case is the answer."""
+    if idempotency_key and (known := _filed_with(who.key_id, idempotency_key)):
+        return known, False
+
+    def remember(session: Session, complaint: Complaint) -> None:
+        if idempotency_key:
+            if known := session.scalar(select(ApiIdempotency.complaint_number).where(
+                    ApiIdempotency.api_key_id == who.key_id,
+                    ApiIdempotency.key == idempotency_key)):
+                raise _FiledBefore(known)
+            session.add(ApiIdempotency(key=idempotency_key, api_key_id=who.key_id,
+                                       complaint_number=complaint.number, created_at=now()))
+        audit.record(session, actor=who.actor, action="file_complaint", via="api",
+                     case_number=complaint.number)
+
+    try:
+        return file_complaint(policy, data, also=remember).number, True
+    except _FiledBefore as before:
+        return before.number, False
 
 
 def _filed_with(key_id: int, idempotency_key: str) -> str | None:

@@ -18,10 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 import test_inbox
-from sqlalchemy import inspect
 from test_inbox import CSRF, PASSWORD, Site, csrf_of, serve_inbox
 
-from models.db import engine
 from runtime.ports import free_port
 
 site = test_inbox.site  # the fixture: this module gets an inbox and a database of its own
@@ -245,32 +243,6 @@ def test_a_missing_task_and_someone_elses_task_get_the_very_same_answer(site):
             assert (answer.status_code, answer.text) == (404, pages[0].text), (action, n)
     reasons = {e.reason for e in site.audit(actor="sun.admin", outcome="refused")}
     assert {"no such task", "not involved in this case"} <= reasons  # the log tells them apart
-
-
-# --- the migration ---------------------------------------------------------------------------
-
-def test_migration_0006_makes_the_models_tables_and_goes_back(tmp_path):
-    from alembic.autogenerate import compare_metadata
-    from alembic.config import Config
-    from alembic.migration import MigrationContext
-
-    from alembic import command
-    from models import Base
-    from models.db import PROJECT_ROOT
-    from models.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'kefu.db'}"
-    upgrade(url)
-    mine = ("inbox_sessions", "login_throttles")
-    with engine(url).connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert [d for d in differences if any(name in repr(d) for name in mine)] == []
-    assert set(mine) <= set(inspect(engine(url)).get_table_names())
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
-    config.attributes.update(url=url, configure_logging=False)
-    command.downgrade(config, "0005")
-    assert not set(mine) & set(inspect(engine(url)).get_table_names())
 
 
 # --- a real browser and another origin's frame ----------------------------------------------

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -87,13 +88,20 @@ def parse_complaint(
     )
 
 
-def file_complaint(policy: Policy, complaint: ComplaintInput) -> Complaint:
+def file_complaint(policy: Policy, complaint: ComplaintInput,
+                   also: Callable[[Session, Complaint], None] | None = None) -> Complaint:
     """Store the complaint with a new number and start the register, reply and handling
-    clocks, in one transaction. Retries the number when a concurrent filing took it."""
+    clocks, in one transaction. Retries the number when a concurrent filing took it.
+
+    ``also`` writes what must be stored with the case or not at all (the API's idempotency
+    key, its audit entry), in the same transaction; what it raises undoes the filing."""
     for _ in range(5):
         try:
             with session_scope() as session:
-                return _insert(session, policy, complaint)
+                filed = _insert(session, policy, complaint)
+                if also is not None:
+                    also(session, filed)
+                return filed
         except IntegrityError:
             continue
     raise RuntimeError("could not allocate a complaint number after 5 tries")
