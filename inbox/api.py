@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -30,7 +33,8 @@ from tasks import audit
 from tasks.approvals import ApprovalError, decide, group, inbox_tasks, may_act_for, task_view
 from tasks.complaint.card import complaint_view
 from tasks.complaint.intake import ComplaintInput, IntakeError, file_complaint, parse_complaint
-from tasks.deadlines import now
+from tasks.complaint.listing import MAX_LIMIT, ComplaintFilter, find_complaints
+from tasks.deadlines import calendar_for, now
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NUMBER = Annotated[str, Path(max_length=32)]
@@ -145,6 +149,34 @@ def create_api(policy: Policy) -> FastAPI:
         return JSONResponse({"number": number, "status": view["status"], "due": due},
                             status_code=201 if created else 200)
 
+    @api.get("/complaints")
+    def complaints(who: CALLER, request: Request,
+                   status: Annotated[str | None, Query(max_length=16)] = None,
+                   department: Annotated[str | None, Query(max_length=64)] = None,
+                   category: Annotated[str | None, Query(max_length=32)] = None,
+                   timing: Annotated[Literal["overdue", "at_risk", "on_time"] | None,
+                                     Query(description="By the case's open clocks")] = None,
+                   received_from: datetime | None = None, received_to: datetime | None = None,
+                   limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+                   offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[dict]:
+        """Complaints, newest first, each with the step it waits on, who holds it, its next
+        due time and whether it is overdue, at risk or on time."""
+        needs("intake", who, request)
+        wanted = ComplaintFilter(status=status, department=department, category=category,
+                                 timing=timing, received_from=_aware(received_from),
+                                 received_to=_aware(received_to), limit=limit, offset=offset)
+        if problem := wanted.problem():
+            field, why = problem
+            raise RequestValidationError([{"loc": ["query", field], "msg": why,
+                                           "type": "value_error"}])
+        moment = now()
+        risk_from = calendar_for(policy.calendar).add(moment, policy.approvals.at_risk)
+        with session_scope() as session:
+            rows = find_complaints(session, wanted, moment, risk_from)
+            audit.record(session, actor=who.actor, action="list_complaints", via="api",
+                         count=len(rows))
+        return jsonable_encoder(rows)
+
     @api.get("/complaints/{number}")
     def show(number: NUMBER, who: CALLER, request: Request) -> dict:
         """The case as ``kefu complaint show --json`` shows it."""
@@ -235,6 +267,11 @@ def _filed_with(key_id: int, idempotency_key: str) -> str | None:
     with session_scope() as session:
         return session.scalar(select(ApiIdempotency.complaint_number).where(
             ApiIdempotency.api_key_id == key_id, ApiIdempotency.key == idempotency_key))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is read as UTC (the JSON answers give offsets)."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 def _hidden(person: str, task_id: int) -> bool:

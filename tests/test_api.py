@@ -235,3 +235,51 @@ def test_the_openapi_schema_documents_the_api_routes_only(api):
     assert set(schema.json()["paths"]) == {"/complaints", "/complaints/{number}", "/approvals",
                                            "/approvals/{task_id}/decision"}
     assert "ComplaintIn" in schema.json()["components"]["schemas"]
+
+
+def test_the_complaint_list_filters_by_status_department_and_timing(api, policy):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from models import Clock
+
+    with api.client("hotline") as client:
+        routed = client.post("/complaints", json=COMPLAINT).json()["number"]
+        late = client.post("/complaints", json=COMPLAINT).json()["number"]
+        soon = client.post("/complaints", json=COMPLAINT).json()["number"]
+    task_id = _ask_quality_engineer(policy, routed)
+    with session_scope(api.env["KEFU_DATABASE_URL"]) as session:
+        for number, hours in ((late, -1), (soon, 1)):   # at_risk: within the policy's 4 hours
+            session.execute(update(Clock).where(Clock.case_number == number)
+                            .values(due_at=datetime.now(UTC) + timedelta(hours=hours)))
+
+    def numbers(**query) -> list[str]:
+        with api.client("hotline") as client:
+            answer = client.get("/complaints", params={**query, "limit": 500})
+        assert answer.status_code == 200, answer.text
+        return [row["number"] for row in answer.json()]
+
+    quality = numbers(department="quality")
+    assert routed in quality and late not in quality
+    with api.client("hotline") as client:
+        row = [r for r in client.get("/complaints", params={"department": "quality"}).json()
+               if r["number"] == routed][0]
+    assert row["waiting_on"] == [{"task": task_id, "step": "handling", "label": row["waiting_on"][0]["label"],
+                                  "assignee": "chen.qe", "due_at": row["waiting_on"][0]["due_at"]}]
+    assert row["timing"] == "on_time" and datetime.fromisoformat(row["next_due_at"]).tzinfo
+    assert {late, soon, routed} & set(numbers(timing="overdue")) == {late}
+    assert {late, soon, routed} & set(numbers(timing="at_risk")) == {soon}
+    assert {late, soon, routed} & set(numbers(timing="on_time")) == {routed}
+    assert late in numbers(status="received") and routed not in numbers(status="archived")
+    assert numbers(received_from="2099-01-01T00:00:00+08:00") == []
+    assert numbers(received_from="2026-01-01T00:00:00+08:00")[:3] == [soon, late, routed]  # newest first
+
+    with api.client("hotline") as client:
+        bad = client.get("/complaints", params={"status": "lost"})
+        too_many = client.get("/complaints", params={"limit": 100000})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "status"]
+    assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["query", "limit"]
+    with api.client("chen") as client:
+        assert client.get("/complaints").status_code == 403   # a person key is not a system's
+    assert api.audit(action="list_complaints")[-1].actor == "api:hotline"
