@@ -48,9 +48,13 @@ def list_keys(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")
     if as_json:
         emit_json(rows)
         return
+    from policy.load import load_policy
+    from tasks.deadlines import local_time
+
+    tz = load_policy().calendar.timezone
     for row in rows:
         typer.echo(f"{row['name']:<24} {row['scope']:<8} {row['person'] or '—':<16} "
-                   f"{'revoked ' + row['revoked_at'] if row['revoked_at'] else 'live'}")
+                   f"{'revoked ' + local_time(row['revoked_at'], tz) if row['revoked_at'] else 'live'}")
     if not rows:
         typer.echo("no API keys")
 

@@ -101,7 +101,10 @@ def users_delegate(
         session.add(Delegation(principal_key=principal, delegate_key=to, starts_at=now(),
                                ends_at=ends))
         audit.record(session, actor=principal, action="delegate", via="cli", to=to, until=ends)
-    typer.echo(f"{to} may decide {principal}'s approvals" + (f" until {ends.isoformat()}" if ends else ""))
+    from tasks.deadlines import local_time
+
+    typer.echo(f"{to} may decide {principal}'s approvals"
+               + (f" until {local_time(ends, policy.calendar.timezone)}" if ends else ""))
 
 
 def audit_show(
@@ -110,8 +113,8 @@ def audit_show(
 ) -> None:
     """Every view, decision, refusal and link use recorded for a case."""
     from models.db import session_scope
-    from notifications.render import local_time
     from tasks.audit import entries
+    from tasks.deadlines import local_time
     from tasks.text import one_line
 
     tz = load_policy().calendar.timezone

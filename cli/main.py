@@ -89,8 +89,8 @@ def approvals_list(
 ) -> None:
     """Pending approval tasks, soonest due first."""
     from models.db import session_scope
-    from notifications.render import local_time
     from tasks.approvals import pending_tasks, task_view
+    from tasks.deadlines import local_time
 
     with session_scope() as session:
         rows = [task_view(t) for t in pending_tasks(session, assignee)]

@@ -41,7 +41,6 @@ from inbox.throttle import (
 )
 from models import ApprovalStatus, ApprovalTask, Notification
 from models.db import session_scope
-from notifications.render import local_time
 from policy.load import load_policy
 from tasks import audit
 from tasks.approvals import (
@@ -54,7 +53,7 @@ from tasks.approvals import (
     principals_of,
     task_view,
 )
-from tasks.deadlines import calendar_for, now
+from tasks.deadlines import calendar_for, local_time, now
 from tasks.links import LinkRefused, secret_key, use_link
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from tasks.deadlines import local_time
 from tasks.text import clean, one_line
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -66,16 +65,7 @@ _env = Environment(
 )
 
 
-def local_time(moment: datetime | str | None, tz: str = "Asia/Shanghai") -> str:
-    """A time as people read it: local to the policy's time zone, to the minute."""
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
-
-
-_env.filters["local"] = local_time
+_env.filters["local"] = local_time  # the one time format for people (tasks.deadlines)
 
 
 @dataclass(frozen=True)

@@ -102,23 +102,22 @@ def log_wait(task_id: int) -> None:
     """One INFO line in the run's log as it suspends: whom it waits for, on what, until when —
     "waiting for chen.qe: 投诉处理, due 2026-12-07 18:00" (the signers who may sign now, for a
     step with several)."""
-    from zoneinfo import ZoneInfo
-
     from prefect import get_run_logger
 
     from models import ApprovalTask
     from models.db import session_scope
     from policy.load import load_policy
     from tasks.approvals import group, is_active
+    from tasks.deadlines import local_time
     from tasks.text import one_line
 
     try:
-        zone = ZoneInfo(load_policy().calendar.timezone)
+        zone = load_policy().calendar.timezone
         with session_scope() as session:
             task = session.get(ApprovalTask, task_id)
             waiting = [t.assignee_key for t in group(session, task) if is_active(session, t)]
             line = (f"waiting for {', '.join(waiting or [task.assignee_key])}: {one_line(task.label)}, "
-                    f"due {task.due_at.astimezone(zone):%Y-%m-%d %H:%M}")
+                    f"due {local_time(task.due_at, zone)}")
     except Exception as exc:  # a log line must never keep the run from suspending
         line = f"waiting for approval task {task_id} ({exc.__class__.__name__}: {exc})"
     get_run_logger().info(line)

@@ -37,9 +37,10 @@ class ClockError(ValueError):
     """KEFU_NOW is set but is not an ISO-8601 time."""
 
 
-def now(tz: str = "Asia/Shanghai") -> datetime:
+def now(tz: str | None = None) -> datetime:
     """The current time, timezone-aware in UTC. ``KEFU_NOW`` (ISO-8601) freezes it, so demos
-    and tests can move a case through days in seconds; a naive value is read in ``tz``."""
+    and tests can move a case through days in seconds; a naive value is read in ``tz``, by
+    default the policy's time zone."""
     frozen = os.environ.get("KEFU_NOW")
     if not frozen:
         return datetime.now(UTC)
@@ -48,8 +49,44 @@ def now(tz: str = "Asia/Shanghai") -> datetime:
     except ValueError:
         raise ClockError(f"KEFU_NOW: {frozen!r} is not an ISO-8601 time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(tz))
+        moment = moment.replace(tzinfo=ZoneInfo(tz or _policy_timezone()))
     return moment.astimezone(UTC)
+
+
+def _policy_timezone() -> str:
+    """The policy's time zone, for a naive KEFU_NOW (Asia/Shanghai while no policy loads)."""
+    from policy.load import PolicyError, load_policy
+
+    try:
+        return load_policy().calendar.timezone
+    except PolicyError:
+        return "Asia/Shanghai"
+
+
+# The zone every reader of a mainland company takes an unlabelled time to be in (北京时间).
+_READERS_OFFSET = timedelta(hours=8)
+
+
+def local_time(moment: datetime | str | None, tz: str = "Asia/Shanghai") -> str:
+    """A time as people read it — every CLI line, message, error, card and page: to the minute
+    in the policy's time zone, ``2027-01-19 10:00``. Readers take an unlabelled time for Beijing
+    time (UTC+8), so a time in a zone that is not UTC+8 at that moment carries its offset:
+    ``2027-01-19 10:00 UTC+09:00``. JSON keeps ISO-8601 with the offset. A naive time is UTC
+    (what the database stores); None is ""."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(tz))
+    text = f"{local:%Y-%m-%d %H:%M}"
+    offset = local.utcoffset() or timedelta(0)
+    if offset == _READERS_OFFSET:
+        return text
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{text} UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class WorkCalendar:

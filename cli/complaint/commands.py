@@ -136,9 +136,11 @@ def complaint_special(
 ) -> None:
     """Mark a special case: handling may take 7 working days from receipt (§3)."""
     from tasks.complaint.case import mark_special
+    from tasks.deadlines import local_time
 
-    due = mark_special(load_policy(), number, by, reason)
-    typer.echo(f"{number}: handling now due {due.isoformat()}")
+    policy = load_policy()
+    due = mark_special(policy, number, by, reason)
+    typer.echo(f"{number}: handling now due {local_time(due, policy.calendar.timezone)}")
 
 
 @archive_app.command("purge")

@@ -75,6 +75,7 @@ def prospect_show(number: str, as_json: JSON = False) -> None:
 
 def prospect_list(as_json: JSON = False) -> None:
     """Every project, newest first, with its next review."""
+    from tasks.deadlines import local_time
     from tasks.new_customer.card import projects_table
     from tasks.text import one_line
 
@@ -82,8 +83,10 @@ def prospect_list(as_json: JSON = False) -> None:
     if as_json:
         _emit(rows)
         return
+    tz = load_policy().calendar.timezone
     for row in rows:
-        nxt = f"{row['next_review']} {row['next_review_due_at'][:10]}" if row["next_review"] else "—"
+        nxt = (f"{row['next_review']} {local_time(row['next_review_due_at'], tz)}"
+               if row["next_review"] else "—")
         typer.echo(f"{row['number']}  {row['status']:<13} {row['owner']:<12} {one_line(row['name'])}  "
                    f"next: {nxt}")
     if not rows:
@@ -97,13 +100,16 @@ def prospect_track(
     as_json: JSON = False,
 ) -> None:
     """Record a tracking record (at least every 30 days, 000 D8 §4.1)."""
+    from tasks.deadlines import local_time
     from tasks.new_customer.case import track
 
-    done = track(load_policy(), number, note, progress)
+    policy = load_policy()
+    done = track(policy, number, note, progress)
     if as_json:
         _emit(done)
     else:
-        typer.echo(f"{number}: recorded; next tracking record due {done['next_tracking_due_at']}")
+        typer.echo(f"{number}: recorded; next tracking record due "
+                   f"{local_time(done['next_tracking_due_at'], policy.calendar.timezone)}")
 
 
 def prospect_budget(
@@ -154,14 +160,18 @@ def prospect_register(
 
 def prospect_reschedule(as_json: JSON = False) -> None:
     """Move every pending review to the offsets now in the policy file."""
+    from tasks.deadlines import local_time
     from tasks.new_customer.case import reschedule
 
-    moved = reschedule(load_policy())
+    policy = load_policy()
+    moved = reschedule(policy)
     if as_json:
         _emit(moved)
         return
+    tz = policy.calendar.timezone
     for row in moved:
-        typer.echo(f"{row['prospect']} {row['review']}: {row['from'][:10]} → {row['to'][:10]}")
+        typer.echo(f"{row['prospect']} {row['review']}: {local_time(row['from'], tz)} → "
+                   f"{local_time(row['to'], tz)}")
     typer.echo(f"{len(moved)} review(s) moved")
 
 

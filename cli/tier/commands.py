@@ -60,11 +60,14 @@ def customers_show(
     if as_json:
         emit_json(view)
         return
+    from tasks.deadlines import local_time
+
+    tz = load_policy().calendar.timezone
     typer.echo(f"{one_line(view['name'])} ({one_line(view['phone'])})  grade {view['grade'] or '—'}"
                f"{' (temporary)' if view['grade_temporary'] else ''}  "
                f"territory {one_line(view['territory'] or '—')}")
     for change in view["grade_history"]:
-        typer.echo(f"  {change['at'][:16]}  {change['from'] or '—'} → {change['to']}  "
+        typer.echo(f"  {local_time(change['at'], tz)}  {change['from'] or '—'} → {change['to']}  "
                    f"by {one_line(change['by'] or '—')}: {one_line(change['reason'] or '')}")
 
 

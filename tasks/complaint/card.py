@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from models import Clock, Escalation, ScoreEntry
 from models.db import session_scope
-from notifications.render import local_time
 from policy.load import load_policy
 from tasks import case_records as records
 from tasks.complaint.case import get
+from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
 
 CLOCKS = ("register", "reply", "handling", "feedback")

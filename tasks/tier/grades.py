@@ -235,7 +235,7 @@ def open_due_reviews(policy: Policy) -> list[str]:
     """§5.1.2 D: a new customer's temporary grade is reviewed once its six months are up
     (``grade_review_due_at``, written at registration). One review per customer and due date."""
     from models import TierCase
-    from tasks.deadlines import now
+    from tasks.deadlines import local_time, now
 
     with session_scope() as session:
         due = session.scalars(select(Customer).where(
@@ -244,8 +244,9 @@ def open_due_reviews(policy: Policy) -> list[str]:
                    if not session.scalar(select(TierCase.id).where(
                        TierCase.customer_id == c.id, TierCase.kind == "temporary_review",
                        TierCase.status == "open"))]
+    tz = policy.calendar.timezone
     return [open_tier_case(policy, "temporary_review", name, "kefu",
-                           f"暂定等级满六个月（到期 {due_at[:10]}）", {"review_due_at": due_at})
+                           f"暂定等级满六个月（到期 {local_time(due_at, tz)}）", {"review_due_at": due_at})
             for name, due_at in pending]
 
 
