@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Clock
+from models import ApprovalStatus, ApprovalTask, Clock
 from models.db import session_scope
 from notifications.render import local_time
 from policy.load import load_policy
@@ -17,12 +17,18 @@ from tasks.new_customer.rules import review_dates
 
 REVIEW_CLOCKS = {case.TRACKING: "tracking", case.TRACKING_REMINDER: "tracking_reminder",
                  case.ATTENTION: "attention_90", case.SPECIAL_STUDY_CLOCK: "special_study_180"}
+REPORT = "report_365"
 
 
-def _review(name: str, clock: Clock) -> dict:
+def _review(name: str, clock: Clock, task: ApprovalTask | None) -> dict:
+    """A review as ``show`` lists it; a review task not yet open is "scheduled", with the
+    moment it opens, and one withdrawn with its project is "cancelled"."""
     status = "met" if clock.met_at else ("overdue" if clock.escalation_level else "pending")
+    if task is not None and task.status in (ApprovalStatus.SCHEDULED, ApprovalStatus.CANCELLED):
+        status = task.status
     return {"review": name, "round": clock.round, "due_at": clock.due_at.isoformat(),
-            "status": status, "escalation_level": clock.escalation_level}
+            "status": status, "escalation_level": clock.escalation_level,
+            "opens_at": task.opens_at.isoformat() if task is not None and task.opens_at else None}
 
 
 def prospect_view(number: str) -> dict:
@@ -32,13 +38,16 @@ def prospect_view(number: str) -> dict:
         prospect = case.get(session, number)
         case.settle_spends(session, prospect)
         clocks = records.rows(session, Clock, number)
-        latest = {c.name: c for c in clocks if c.name in REVIEW_CLOCKS}
-        reviews = [_review(REVIEW_CLOCKS[name], clock) for name, clock in latest.items()]
-        if prospect.approved_at and not any(c.name.startswith("approval:report") for c in clocks):
+        names = {**REVIEW_CLOCKS, f"approval:{rules.report_chain[0].key}": REPORT}
+        latest = {c.name: c for c in clocks if c.name in names}
+        tasks = {t.clock_id: t for t in records.rows(session, ApprovalTask, number)}
+        reviews = [_review(names[name], clock, tasks.get(clock.id))
+                   for name, clock in latest.items()]
+        if prospect.approved_at and not any(r["review"] == REPORT for r in reviews):
             due = review_dates(prospect.approved_at, rules.reviews)["report"]
-            reviews.append({"review": "report_365", "round": 1, "due_at": due.isoformat(),
+            reviews.append({"review": REPORT, "round": 1, "due_at": due.isoformat(),
                             "status": "scheduled" if case.is_open(prospect.status) else "cancelled",
-                            "escalation_level": 0})
+                            "escalation_level": 0, "opens_at": due.isoformat()})
         reviews.sort(key=lambda r: r["due_at"])
         upcoming = [r for r in reviews if r["status"] in ("pending", "overdue", "scheduled")]
         customer = None
