@@ -12,12 +12,11 @@ answers from kefu's database at once; the worker's reconciler starts the case's 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
+from fastapi import FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -25,7 +24,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox.api_keys import key_for_token
+from inbox.api_auth import CALLER, Caller, needs
+from inbox.api_prospects import add_prospect_routes
 from models import ApiIdempotency, ApprovalTask, Complaint
 from models.db import session_scope
 from policy.schema import Policy
@@ -74,50 +74,6 @@ class DecisionIn(BaseModel):
     outcome: str | None = Field(default=None, max_length=64)
 
 
-@dataclass(frozen=True)
-class Caller:
-    """A live API key: who it acts as in the audit log, and what it may do."""
-
-    key_id: int
-    scope: str
-    actor: str
-
-
-def caller(request: Request, authorization: Annotated[str | None, Header(max_length=300)] = None
-           ) -> Caller:
-    """The live key of the call; 401 (audited) without one, or for an unknown or revoked one."""
-    scheme, _, token = (authorization or "").partition(" ")
-    found = None
-    if scheme.lower() == "bearer" and token.strip():
-        with session_scope() as session:
-            key = key_for_token(session, token.strip())
-            if key is not None:
-                found = Caller(key.id, key.scope,
-                               key.person_key if key.scope == "person" else f"api:{key.name}")
-    if found is None or (found.scope == "person" and not _is_person(request, found.actor)):
-        audit.record_alone(actor="anonymous", action=_action(request), outcome="refused",
-                           via="api", reason="no API key, or an unknown or revoked one")
-        raise HTTPException(401, "a valid API key is required (Authorization: Bearer …)",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return found
-
-
-def _is_person(request: Request, key: str) -> bool:
-    try:
-        request.app.state.policy.organisation.person(key)
-    except KeyError:
-        return False
-    return True
-
-
-def needs(scope: str, who: Caller, request: Request) -> None:
-    if who.scope != scope:
-        audit.record_alone(actor=who.actor, action=_action(request), outcome="refused",
-                           via="api", reason=f"a {who.scope} key may not do this")
-        raise HTTPException(403, f"this needs a {scope} key; yours is a {who.scope} key")
-
-
-CALLER = Annotated[Caller, Depends(caller)]
 
 
 def create_api(policy: Policy) -> FastAPI:
@@ -222,13 +178,8 @@ def create_api(policy: Policy) -> FastAPI:
         _wake(view["id"])
         return view
 
+    add_prospect_routes(api, policy)
     return api
-
-
-def _action(request: Request) -> str:
-    """The audit action of a refused call: its method and route (no ids)."""
-    route = request.scope.get("route")
-    return f"{request.method} {getattr(route, 'path', request.url.path)}"[:48]
 
 
 class _FiledBefore(Exception):

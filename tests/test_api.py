@@ -233,7 +233,8 @@ def test_the_openapi_schema_documents_the_api_routes_only(api):
     schema = httpx.get(f"{api.base}/api/v1/openapi.json", timeout=30)
     assert schema.status_code == 200
     assert set(schema.json()["paths"]) == {"/complaints", "/complaints/{number}", "/approvals",
-                                           "/approvals/{task_id}/decision"}
+                                           "/approvals/{task_id}/decision", "/prospects",
+                                           "/prospects/{number}"}
     assert "ComplaintIn" in schema.json()["components"]["schemas"]
 
 
@@ -283,3 +284,36 @@ def test_the_complaint_list_filters_by_status_department_and_timing(api, policy)
     with api.client("chen") as client:
         assert client.get("/complaints").status_code == 403   # a person key is not a system's
     assert api.audit(action="list_complaints")[-1].actor == "api:hotline"
+
+
+PROSPECT = {"name": "接口铸造厂", "product_line": "cast_balls",
+            "expected_annual_revenue": "3500000", "owner": "zheng.sales"}
+
+
+def test_an_intake_key_files_a_new_customer_application_and_reads_it_back(api):
+    from models import Prospect
+    from tasks.new_customer.card import prospect_view
+
+    with api.client("hotline") as client:
+        applied = client.post("/prospects", json=PROSPECT)
+        assert applied.status_code == 201, applied.text
+        number = applied.json()["number"]
+        assert applied.json()["qualified"] is True        # 000 D8 §2: 铸球 above 300万
+        shown = client.get(f"/prospects/{number}")
+        missing = client.get("/prospects/XK-1999-000001")
+    assert shown.status_code == 200 and shown.json() == prospect_view(number)
+    assert shown.json()["flow_run_id"] is None           # the worker's reconciler starts it
+    assert missing.status_code == 404
+    before = api.count(Prospect)
+    with api.client("hotline") as client:
+        bad = client.post("/prospects", json={**PROSPECT, "name": "另一家",
+                                              "expected_annual_revenue": "三百万"})
+        unknown = client.post("/prospects", json={**PROSPECT, "name": "另一家", "owner": "nobody"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "expected_annual_revenue"]
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "owner"]
+    assert api.count(Prospect) == before                  # nothing written
+    with api.client("chen") as client:
+        assert client.post("/prospects", json={**PROSPECT, "name": "第三家"}).status_code == 403
+    assert [(e.action, e.outcome) for e in api.audit(case_number=number)] == [
+        ("apply_prospect", "ok"), ("view_prospect", "ok")]
