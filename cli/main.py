@@ -190,12 +190,24 @@ def notifications_send(
 
 # --- running -----------------------------------------------------------------------------
 
+def _real_clock_only(command: str, why: str) -> None:
+    """Refuse a frozen clock (KEFU_NOW) for a command that starts a process which cannot
+    follow it, in one line, before anything starts."""
+    import os
+
+    if os.environ.get("KEFU_NOW"):
+        fail(f"KEFU_NOW: `kefu {command}` {why}; unset KEFU_NOW for it "
+             f"(a worker or inbox started with KEFU_NOW uses it in every process it starts)")
+
+
 @server_app.command("start")
 @clear_errors
 def server_start() -> None:
     """Start the local Prefect server (SQLite) in the background."""
     from runtime.server import start
 
+    _real_clock_only("server start", "starts the Prefect server, whose schedules and run times "
+                                     "follow the real clock")
     typer.echo(f"Prefect server: {start()}")
 
 
@@ -224,6 +236,8 @@ def demo(
     an overdue case escalated by the sweep, and where to look in the Prefect UI."""
     from runtime.demo import run_demo
 
+    _real_clock_only("demo", "starts a Prefect server and dates its sample cases itself from "
+                             "the real clock")
     run_demo(stop_server=stop_server)
 
 

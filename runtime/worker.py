@@ -253,6 +253,12 @@ def main() -> None:
 
     print(f"kefu worker: Prefect at {api_url()}, {len(deployments)} deployments from "
           f"{schedule_file.prefect_yaml()}:", *describe(deployments), sep="\n", flush=True)
+    if os.environ.get("KEFU_NOW"):  # every flow-run process inherits the worker's environment
+        from policy.load import load_policy
+        from tasks.deadlines import local_time, now
+
+        print(f"clock: frozen by KEFU_NOW at {local_time(now(), load_policy().calendar.timezone)}"
+              f" for every flow run this worker starts (the sweep included)", flush=True)
     start_runs_from_a_warm_process()
     try:
         for name in recover_orphaned_runs():
