@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
+from tasks import labels
 from tasks.deadlines import local_time
 from tasks.text import clean, one_line
 
@@ -68,6 +69,33 @@ _env = Environment(
 _env.filters["local"] = local_time  # the one time format for people (tasks.deadlines)
 
 
+def _in_locale(label):
+    """A code's words (tasks/labels.py) in the template's locale."""
+    @pass_context
+    def words(ctx, code, *args, **kwargs):
+        return label(code, *args, locale=ctx["locale"], **kwargs)
+    return words
+
+
+def _from_policy(label):
+    """A policy code's words (a person, a territory, a product line) in the template's locale."""
+    @pass_context
+    def words(ctx, code):
+        policy = ctx.get("policy")
+        if policy is None:  # a context without its policy (an old test's): the code itself
+            return code
+        return label(code, policy.organisation if label is labels.person else policy,
+                     locale=ctx["locale"])
+    return words
+
+
+for _name in ("decision", "status", "outcome", "channel", "clock", "method", "reason"):
+    _env.filters[_name] = _in_locale(getattr(labels, _name))
+for _name in ("person", "territory", "product_line"):
+    _env.filters[_name] = _from_policy(getattr(labels, _name))
+_env.tests["todo"] = lambda task: labels.is_todo(task.allowed_decisions)
+
+
 @dataclass(frozen=True)
 class Message:
     """One rendered message: a one-line title, the plain text, and the document the HTML
@@ -88,7 +116,7 @@ def compose(event: str, locale: str, context: dict) -> Message:
     """The event's message in a locale (zh-CN when the locale has none), with its document."""
     chosen = locale if (TEMPLATES / f"{event}.{locale}.j2").exists() else LOCALES[0]
     template = _env.get_template(f"{event}.{chosen}.j2")
-    ctx = template.new_context(_with_links(context))
+    ctx = template.new_context({**_with_links(context), "locale": chosen})
     title = _one_line_block(template, "title", ctx)[:MAX_TITLE]
     marked = "".join(template.blocks["body"](ctx)).strip()
     action = None

@@ -120,6 +120,14 @@ class Department(_Strict):
     head: str | None = None
 
 
+class Named(_Strict):
+    """The words for a code the policy defines (a territory, a product line): its name in the
+    policy's script and in English."""
+
+    name: str
+    name_en: str = ""
+
+
 class Person(_Strict):
     # A person key is what the audit log and the case history name as the actor: letters,
     # digits and . _ - only, so no key can carry a newline or a forged line (issue 19 §8).
@@ -147,6 +155,8 @@ class Person(_Strict):
 class Organisation(_Strict):
     departments: list[Department]
     people: list[Person]
+    # 000 D7: the sales territories (片区) people and customers belong to, by code.
+    territories: dict[str, Named] = {}
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Organisation:

@@ -108,7 +108,8 @@ def notify_person(
         session, key=f"{key}:{person_key}", process=process, case_number=case_number,
         event=event, recipient=person_key, addresses=person_addresses(person_key, policy),
         locale=person.locale or policy.locale,
-        context={**context, "recipient": person, "tz": policy.calendar.timezone},
+        context={"policy": policy, **context, "recipient": person,
+                 "tz": policy.calendar.timezone},
     )
 
 
@@ -121,7 +122,8 @@ def notify_customer(
         session, key=f"{key}:customer", process=process, case_number=case_number, event=event,
         recipient="customer", addresses=customer_addresses(customer, policy),
         locale=policy.locale,
-        context={**context, "customer": customer, "tz": policy.calendar.timezone},
+        context={"policy": policy, **context, "customer": customer,
+                 "tz": policy.calendar.timezone},
         unreachable=f"email: {problem}" if problem else "no address for this customer",
     )
 

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from policy.base import Duration, Escalation, _duration, assignee_ref_problem, notify_ref_problem
+from policy.base import (
+    Duration,
+    Escalation,
+    Named,
+    _duration,
+    assignee_ref_problem,
+    notify_ref_problem,
+)
 
 
 class _Strict(BaseModel):
@@ -65,6 +72,7 @@ class Ladders(_Strict):
 class NewCustomerPolicy(_Strict):
     number_prefix: str = "XK"
     thresholds: dict[str, Decimal]   # product line → minimum expected annual new business
+    product_lines: dict[str, Named] = {}   # product line → its name (铸球, 设备)
     override_approver: str           # who may let a non-qualifying prospect through
     application: list[ChainStep]
     budget: BudgetRules

@@ -108,4 +108,5 @@ def test_tier_case_request_renders_for_every_kind(policy, locale, kind):
         "task": SimpleNamespace(id=7, due_at=datetime(2027, 4, 1, 10, tzinfo=UTC), choices=choices),
         "recipient": policy.organisation.person("li.east"), "tz": "Asia/Shanghai", "link": ""})
     assert "AA-2027-0001" in title and "某酒行" in body and "2027-04-01 18:00" in body
-    assert ("--grade" in body) == (kind == "temporary_review")
+    assert ("A/B/C" in body) == (kind == "temporary_review")  # the grades to choose from
+    assert "kefu tiers decide" not in body  # decided through the signed link, not a command

@@ -1,0 +1,195 @@
+"""The words people read for the codes kefu stores: one helper per kind of code.
+
+Decisions, statuses, outcomes, channels and clocks are the product's own codes, worded here in
+zh-CN (Simplified), zh-TW (Traditional) and en; territories, product lines and people are the
+policy's, worded there. A CLI flag, the JSON output and the database keep the codes; every
+text a person reads (mails, cards, CLI tables, reports, Excel) shows these words instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from policy.base import Named, Organisation
+from policy.schema import Policy
+
+LOCALES = ("zh-CN", "zh-TW", "en")
+
+Words = tuple[str, str, str]  # zh-CN, zh-TW, en
+
+DECISIONS: dict[str, Words] = {
+    "approve": ("同意", "同意", "Approve"),
+    "reject": ("驳回", "駁回", "Reject"),
+    "send_back": ("退回", "退回", "Send back"),
+}
+# A task whose only decision is "approve" is a to-do (prepare the budget, call the
+# customer, pre-grade the territory): doing it is "done", not "agreed".
+DONE: Words = ("已办结", "已辦結", "Done")
+
+STATUSES: dict[str, Words] = {
+    # approval tasks
+    "pending": ("待办", "待辦", "pending"),
+    "decided": ("已决定", "已決定", "decided"),
+    "cancelled": ("已取消", "已取消", "cancelled"),
+    # complaints
+    "received": ("已受理", "已受理", "received"),
+    "triage": ("待人工分类", "待人工分類", "to classify"),
+    "handling": ("处理中", "處理中", "handling"),
+    "feedback": ("待客户反馈", "待客戶反饋", "awaiting feedback"),
+    "archived": ("已归档", "已歸檔", "archived"),
+    # development projects
+    "applied": ("立项审批中", "立項審批中", "applied"),
+    "rejected": ("已驳回", "已駁回", "rejected"),
+    "budget_due": ("待编制预算", "待編制預算", "budget due"),
+    "budget_review": ("预算审批中", "預算審批中", "budget in review"),
+    "developing": ("开发中", "開發中", "developing"),
+    "registering": ("待备案", "待備案", "registering"),
+    "won": ("已移交销售公司", "已移交銷售公司", "won"),
+    "suspended": ("已暂停", "已暫停", "suspended"),
+    "terminated": ("已终止", "已終止", "terminated"),
+    # reviews and spends
+    "met": ("已完成", "已完成", "met"),
+    "overdue": ("已逾期", "已逾期", "overdue"),
+    "scheduled": ("已排期", "已排期", "scheduled"),
+    "recorded": ("已入账", "已入賬", "recorded"),
+    "awaiting_approval": ("待批准", "待批准", "awaiting approval"),
+    "refused": ("未批准", "未批准", "refused"),
+    # tier assessments
+    "pregrading": ("片区初评中", "片區初評中", "pre-grading"),
+    "meeting": ("待评定会议", "待評定會議", "meeting"),
+    "published": ("已公布", "已公布", "published"),
+    "open": ("审批中", "審批中", "open"),
+    "approved": ("已批准", "已批准", "approved"),
+}
+
+OUTCOMES: dict[str, Words] = {
+    "continue": ("继续开发", "繼續開發", "continue"),
+    "suspend": ("暂停", "暫停", "suspend"),
+    "terminate": ("终止", "終止", "terminate"),
+    "hand_over": ("结案并移交销售公司", "結案並移交銷售公司", "hand over"),
+}
+
+CHANNELS: dict[str, Words] = {
+    "phone": ("电话", "電話", "phone"),
+    "written": ("书面", "書面", "written"),
+    "in_person": ("口头", "口頭", "in person"),
+    "transferred": ("转交", "轉交", "transferred"),
+    "hotline": ("热线", "熱線", "hotline"),
+}
+
+CLOCKS: dict[str, Words] = {
+    "register": ("登记", "登記", "registration"),
+    "reply": ("答复客户", "答覆客戶", "reply"),
+    "handling": ("处理", "處理", "handling"),
+    "feedback": ("反馈", "反饋", "feedback"),
+    "tracking": ("跟踪记录", "跟蹤記錄", "tracking record"),
+    "tracking_reminder": ("跟踪记录提醒", "跟蹤記錄提醒", "tracking reminder"),
+    "attention_90": ("三个月特别关注", "三個月特別關注", "90-day attention"),
+    "special_study_180": ("六个月专题研究", "六個月專題研究", "180-day special study"),
+    "report_365": ("一年书面报告", "一年書面報告", "365-day report"),
+}
+
+# 004 D22 客户价值评估方法: the tier assessment's ``method``.
+METHODS: dict[str, Words] = {
+    "credit": ("资信", "資信", "credit"),
+    "order_value": ("订单价值", "訂單價值", "order value"),
+    "potential": ("发展潜力", "發展潛力", "potential"),
+    "profit": ("利润", "利潤", "profit"),
+    "composite": ("综合评分", "綜合評分", "composite score"),
+}
+
+# Reasons our rules give in English (the JSON and the log keep them), by how they begin.
+REASONS: dict[str, Words] = {
+    "already on the customer list": ("已在现有客户名录中（不属于新客户）",
+                                     "已在現有客戶名錄中（不屬於新客戶）",
+                                     "already on the customer list"),
+    "expected annual revenue": ("预计年新增业务量低于该产品线的立项标准",
+                                "預計年新增業務量低於該產品線的立項標準",
+                                "expected annual revenue below the product line's threshold"),
+}
+
+
+def _pick(words: Words | None, code: str | None, locale: str) -> str:
+    if code is None:
+        return "—"
+    if words is None:
+        return code
+    return words[LOCALES.index(locale) if locale in LOCALES else 0]
+
+
+def is_todo(decisions: Iterable[str]) -> bool:
+    """A task with nothing to decide but that it is done (not an approval: no 待审批)."""
+    return list(decisions) == ["approve"]
+
+
+def decision(code: str | None, locale: str = "zh-CN", *, todo: bool = False) -> str:
+    """同意 / 驳回 / 退回 — or 已办结 for a to-do's "approve"."""
+    if todo and code == "approve":
+        return _pick(DONE, code, locale)
+    return _pick(DECISIONS.get(code or ""), code, locale)
+
+
+def status(code: str | None, locale: str = "zh-CN") -> str:
+    """A task's, complaint's, project's, review's or assessment's status."""
+    return _pick(STATUSES.get(code or ""), code, locale)
+
+
+def outcome(code: str | None, locale: str = "zh-CN") -> str:
+    """The special study's or the year report's outcome (000 D8 §4.2)."""
+    return _pick(OUTCOMES.get(code or ""), code, locale)
+
+
+def channel(code: str | None, locale: str = "zh-CN") -> str:
+    return _pick(CHANNELS.get(code or ""), code, locale)
+
+
+def clock(name: str | None, locale: str = "zh-CN") -> str:
+    """A clock or review by name; an approval's clock (``approval:STEP``) is its task's."""
+    return _pick(CLOCKS.get(name or ""), name, locale)
+
+
+def method(code: str | None, locale: str = "zh-CN") -> str:
+    return _pick(METHODS.get(code or ""), code, locale)
+
+
+def reason(text: str | None, locale: str = "zh-CN") -> str:
+    """A reason our rules wrote in English, in the reader's words (English as written)."""
+    if not text:
+        return "—"
+    if locale == "en":
+        return text
+    found = next((words for start, words in REASONS.items() if text.startswith(start)), None)
+    return _pick(found, text, locale)
+
+
+def _named(named: Named | None, code: str | None, locale: str) -> str:
+    if code is None or code == "":
+        return "—"
+    if named is None:
+        return code
+    return named.name_en or named.name if locale == "en" else named.name
+
+
+def territory(code: str | None, policy: Policy, locale: str = "zh-CN") -> str:
+    """华东片区 for ``east``: the policy's ``organisation.territories``."""
+    return _named(policy.organisation.territories.get(code or ""), code, locale)
+
+
+def product_line(code: str | None, policy: Policy, locale: str = "zh-CN") -> str:
+    """铸球 for ``cast_balls``: the policy's ``new_customer.product_lines``."""
+    lines = policy.new_customer.product_lines if policy.new_customer else {}
+    return _named(lines.get(code or ""), code, locale)
+
+
+def person(key: str | None, org: Organisation, locale: str = "zh-CN") -> str:
+    """陈工（质量工程师）: a person by name and title; a key the policy no longer knows (a
+    person who left, ``kefu`` itself, an OS user) stays as it is."""
+    if not key:
+        return "—"
+    try:
+        found = org.person(key)
+    except KeyError:
+        return key
+    if not found.title:
+        return found.name
+    return f"{found.name} ({found.title})" if locale == "en" else f"{found.name}（{found.title}）"
