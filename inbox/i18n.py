@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tasks import labels
+
 LOCALES = ("zh-CN", "zh-TW", "en")
 
 TEXT: dict[str, dict[str, str]] = {
@@ -14,6 +16,20 @@ TEXT: dict[str, dict[str, str]] = {
     "delegated_from": {"zh-CN": "我代办此人的审批：", "zh-TW": "我代辦此人的審批：",
                        "en": "I handle the approvals of"},
     "until": {"zh-CN": "至", "zh-TW": "至", "en": "until"},
+    # issue 21 §5: a year the calendar only estimates (admins' header, an affected case's card).
+    "calendar_estimate": {
+        "zh-CN": "{year} 年的节假日为估算（python-holidays 的规则，不含调休），该年的期限可能不准",
+        "zh-TW": "{year} 年的節假日為估算（python-holidays 的規則，不含調休），該年的期限可能不準",
+        "en": "{year}'s holidays are an estimate (python-holidays' rules, without the 调休 "
+              "make-up working days); deadlines in {year} may be off"},
+    "calendar_weekends": {
+        "zh-CN": "{year} 年没有节假日数据，只按周末计算，该年的期限可能不准",
+        "zh-TW": "{year} 年沒有節假日資料，只按週末計算，該年的期限可能不準",
+        "en": "no holiday data for {year}: weekends only; deadlines in {year} may be off"},
+    "calendar_fix": {
+        "zh-CN": "；请在政策文件 calendar.years.{year} 中录入国务院公布的放假安排",
+        "zh-TW": "；請在政策文件 calendar.years.{year} 中錄入國務院公佈的放假安排",
+        "en": "; enter the State Council's schedule under calendar.years.{year} in the policy"},
     "title": {"zh-CN": "审批收件箱", "zh-TW": "審批收件箱", "en": "Approvals inbox"},
     "login": {"zh-CN": "登录", "zh-TW": "登錄", "en": "Log in"},
     "logout": {"zh-CN": "退出", "zh-TW": "退出", "en": "Log out"},
@@ -43,9 +59,6 @@ TEXT: dict[str, dict[str, str]] = {
     "decide": {"zh-CN": "提交决定", "zh-TW": "提交決定", "en": "Submit decision"},
     "decision": {"zh-CN": "决定", "zh-TW": "決定", "en": "Decision"},
     "comment": {"zh-CN": "意见", "zh-TW": "意見", "en": "Comment"},
-    "approve": {"zh-CN": "批准", "zh-TW": "批准", "en": "Approve"},
-    "reject": {"zh-CN": "驳回", "zh-TW": "駁回", "en": "Reject"},
-    "send_back": {"zh-CN": "退回", "zh-TW": "退回", "en": "Send back"},
     "recorded": {"zh-CN": "已记录您的决定", "zh-TW": "已記錄您的決定", "en": "Your decision is recorded"},
     "refused": {"zh-CN": "无法办理", "zh-TW": "無法辦理", "en": "Refused"},
     "back": {"zh-CN": "返回收件箱", "zh-TW": "返回收件箱", "en": "Back to the inbox"},
@@ -73,15 +86,13 @@ TEXT: dict[str, dict[str, str]] = {
     "after": {"zh-CN": "在我之后", "zh-TW": "在我之後", "en": "after me"},
     "nudge": {"zh-CN": "催办", "zh-TW": "催辦", "en": "Remind the assignee"},
     "person": {"zh-CN": "人员", "zh-TW": "人員", "en": "Person"},
-    "pending": {"zh-CN": "待办", "zh-TW": "待辦", "en": "pending"},
-    "decided": {"zh-CN": "已决定", "zh-TW": "已決定", "en": "decided"},
-    "cancelled": {"zh-CN": "已取消", "zh-TW": "已取消", "en": "cancelled"},
-    "received_status": {"zh-CN": "已受理", "zh-TW": "已受理", "en": "received"},
-    "triage": {"zh-CN": "待人工分类", "zh-TW": "待人工分類", "en": "to classify"},
-    "handling": {"zh-CN": "处理中", "zh-TW": "處理中", "en": "handling"},
-    "feedback": {"zh-CN": "待客户反馈", "zh-TW": "待客戶反饋", "en": "awaiting feedback"},
-    "archived": {"zh-CN": "已归档", "zh-TW": "已歸檔", "en": "archived"},
 }
+
+# A decision or a status on a page: the one set of words for codes (tasks/labels.py).
+_CODES = {**labels.DECISIONS, **{code: labels.STATUSES[code] for code in (
+    "pending", "decided", "cancelled", "triage", "handling", "feedback", "archived")},
+    "received_status": labels.STATUSES["received"]}
+TEXT.update({code: dict(zip(LOCALES, words, strict=True)) for code, words in _CODES.items()})
 
 
 def translator(locale: str):

@@ -109,6 +109,53 @@ REASONS: dict[str, Words] = {
 }
 
 
+# What happened to a case (CaseEvent.kind), as its story on a card reads.
+EVENTS: dict[str, Words] = {
+    "received": ("受理", "受理", "received"),
+    "classified": ("分类", "分類", "classified"),
+    "triage_needed": ("转人工分类", "轉人工分類", "sent to manual classification"),
+    "routed": ("分派责任部门", "分派責任部門", "routed"),
+    "customer_replied": ("答复客户", "答覆客戶", "customer replied to"),
+    "approval_requested": ("提请审批/办理", "提請審批/辦理", "task requested"),
+    "approval_scheduled": ("排定待办", "排定待辦", "task scheduled"),
+    "approval_opened": ("待办开始", "待辦開始", "task opened"),
+    "approval_decided": ("作出决定", "作出決定", "decided"),
+    "approval_cancelled": ("撤销待办", "撤銷待辦", "task withdrawn"),
+    "approval_reassigned": ("改派", "改派", "reassigned"),
+    "signer_added": ("加签", "加簽", "signer added"),
+    "nudged": ("催办", "催辦", "reminded"),
+    "decision_refused": ("决定被拒绝", "決定被拒絕", "decision refused"),
+    "handled": ("处理完毕", "處理完畢", "handled"),
+    "marked_special": ("列为特殊情况", "列為特殊情況", "marked special"),
+    "public_criticism": ("通报批评", "通報批評", "public criticism"),
+    "feedback_form_sent": ("发出客户处理反馈单", "發出客戶處理反饋單", "feedback form sent"),
+    "customer_satisfied": ("客户满意", "客戶滿意", "customer satisfied"),
+    "customer_not_satisfied": ("客户不满意", "客戶不滿意", "customer not satisfied"),
+    "new_round": ("重新处理", "重新處理", "handled again"),
+    "escalated": ("逾期升级", "逾期升級", "escalated"),
+    "escalation_skipped": ("跳过的升级级别", "跳過的升級級別", "escalation level skipped"),
+    "archived": ("归档", "歸檔", "archived"),
+    "closed": ("结案", "結案", "closed"),
+    "applied": ("提交立项申请", "提交立項申請", "applied"),
+    "project_approved": ("立项批准", "立項批准", "project approved"),
+    "budget_approved": ("预算批准", "預算批准", "budget approved"),
+    "rejected": ("驳回", "駁回", "rejected"),
+    "tracked": ("跟踪记录", "跟蹤記錄", "tracking record"),
+    "spend": ("费用支出", "費用支出", "spend"),
+    "outcome": ("评审结论", "評審結論", "outcome"),
+    "registered": ("客户备案", "客戶備案", "registered"),
+    "review_moved": ("评审日期调整", "評審日期調整", "review moved"),
+    "reward_proposed": ("拟定开发奖励", "擬定開發獎勵", "reward proposed"),
+    "reward_approved": ("开发奖励批准", "開發獎勵批准", "reward approved"),
+    "reward_rejected": ("开发奖励驳回", "開發獎勵駁回", "reward rejected"),
+    "assessment_opened": ("开始等级评定", "開始等級評定", "assessment opened"),
+    "pregrading_done": ("片区初评完成", "片區初評完成", "pre-grading done"),
+    "published": ("公布结果", "公布結果", "published"),
+    "opened": ("提出申请", "提出申請", "opened"),
+    "approved": ("批准", "批准", "approved"),
+}
+
+
 def _pick(words: Words | None, code: str | None, locale: str) -> str:
     if code is None:
         return "—"
@@ -146,6 +193,11 @@ def channel(code: str | None, locale: str = "zh-CN") -> str:
 def clock(name: str | None, locale: str = "zh-CN") -> str:
     """A clock or review by name; an approval's clock (``approval:STEP``) is its task's."""
     return _pick(CLOCKS.get(name or ""), name, locale)
+
+
+def event(kind: str | None, locale: str = "zh-CN") -> str:
+    """A line of a case's story: what happened."""
+    return _pick(EVENTS.get(kind or ""), kind, locale)
 
 
 def method(code: str | None, locale: str = "zh-CN") -> str:

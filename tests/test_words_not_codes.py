@@ -124,7 +124,7 @@ def test_an_approval_is_still_titled_awaiting_approval(policy, event):
 
 
 def test_each_kind_of_code_has_words_in_every_locale(policy):
-    for kind in (labels.DECISIONS, labels.STATUSES, labels.OUTCOMES, labels.CHANNELS,
+    for kind in (labels.DECISIONS, labels.STATUSES, labels.OUTCOMES, labels.CHANNELS, labels.EVENTS,
                  labels.CLOCKS, labels.METHODS):
         for code, words in kind.items():
             assert len(words) == len(labels.LOCALES) and code not in words[:2], code
@@ -136,3 +136,15 @@ def test_each_kind_of_code_has_words_in_every_locale(policy):
     assert labels.product_line("equipment", policy) == "设备"
     assert labels.decision("approve") == "同意"
     assert labels.decision("approve", todo=True) == "已办结"
+
+
+@pytest.mark.parametrize("locale", labels.LOCALES)
+def test_the_inbox_shows_the_same_words_for_decisions_and_statuses(locale):
+    from inbox.i18n import translator
+
+    t = translator(locale)
+    for code in labels.DECISIONS:
+        assert t(code) == labels.decision(code, locale)
+    for code in ("pending", "decided", "cancelled", "handling", "archived"):
+        assert t(code) == labels.status(code, locale)
+    assert t("approve") != "批准"

@@ -10,6 +10,7 @@ from models import Clock, Escalation, ScoreEntry
 from models.db import session_scope
 from policy.load import load_policy
 from tasks import case_records as records
+from tasks import labels
 from tasks.complaint.case import get
 from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
@@ -69,17 +70,22 @@ def _case_card(view: dict, w: CardWriter) -> str:
     org = policy.organisation
     category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分类"
     department = org.department(view["department"]).name if view["department"] else "—"
-    handler = org.person(view["handler"]).name if view["handler"] else "—"
+    handler = labels.person(view["handler"], org)
+    # An approval's clock reads as its task: approval:STEP is the step's label.
+    steps = {f"approval:{task['step']}": task["label"] for task in view["approvals"]}
+
+    def clock_name(name: str) -> str:
+        return steps.get(name) or steps.get(name.rsplit(":", 1)[0]) or labels.clock(name)
 
     def local(value: str | None) -> str:
         return local_time(value, policy.calendar.timezone) or "—"
 
     c = view["customer"]
     lines = [
-        f"# 投诉 {w.text(view['number'])} · {w.text(view['status'])}",
+        f"# 投诉 {w.text(view['number'])} · {w.text(labels.status(view['status']))}",
         "",
         f"**客户** {w.text(c['name'])} · {w.text(c['phone'])} · {w.text(c['address'] or '—')}  ",
-        f"**渠道** {w.text(view['channel'])} · **收到** {w.text(local(view['received_at']))}"
+        f"**渠道** {w.text(labels.channel(view['channel']))} · **收到** {w.text(local(view['received_at']))}"
         f"{' · **重要**' if view['important'] else ''}{' · **特殊**' if view['special'] else ''}"
         f"{' · **优先 ' + w.text(view['priority']) + '**' if view['priority'] else ''}",
         "",
@@ -94,17 +100,21 @@ def _case_card(view: dict, w: CardWriter) -> str:
     for clock in view["clocks"]:
         late = clock["met_at"] is None and clock["escalation_level"] > 0
         lines.append(
-            f"| {w.cell(clock['name'])} | {clock['round']} | {w.cell(clock['owner'])} | "
+            f"| {w.cell(clock_name(clock['name']))} | {clock['round']} | "
+            f"{w.cell(labels.person(clock['owner'], org))} | "
             f"{w.cell(local(clock['due_at']))} | {w.cell(local(clock['met_at']))} | "
             f"{clock['escalation_level']}{' ⚠' if late else ''} |")
     lines += ["", "| 审批 | 处理人 | 到期 | 决定 | 意见 |", "|---|---|---|---|---|"]
     for task in view["approvals"]:
-        decision = (f"{w.cell(task['decision'])} ({w.cell(task['decided_by'])})" if task["decision"]
-                    else w.cell(task["status"]))
-        lines.append(f"| #{task['id']} {w.cell(task['label'])} | {w.cell(task['assignee'])} | "
+        worded = labels.decision(task["decision"], todo=labels.is_todo(task["decisions"]))
+        decision = (f"{w.cell(worded)} · {w.cell(labels.person(task['decided_by'], org))}"
+                    if task["decision"] else w.cell(labels.status(task["status"])))
+        lines.append(f"| #{task['id']} {w.cell(task['label'])} | "
+                     f"{w.cell(labels.person(task['assignee'], org))} | "
                      f"{w.cell(local(task['due_at']))} | {decision} | {w.cell(task['comment'])} |")
     lines += ["", "## 经过", ""]
-    lines += [f"- {w.text(local(e['at']))} **{w.text(e['kind'])}** ({w.text(e['actor'])})"
+    lines += [f"- {w.text(local(e['at']))} **{w.text(labels.event(e['kind']))}**"
+              f"（{w.text(labels.person(e['actor'], org))}）"
               for e in view["events"]]
     if view["resolution"]:
         lines += ["", f"**处理结果** {w.text(view['resolution'])}"]
