@@ -24,15 +24,19 @@ RESULTS = PROJECT_ROOT / "bench-results"
 
 
 def run(quick: bool = False) -> dict:
-    from bench import flow_overhead, intake, memory, sweep_scale, wake_latency
-    from bench.stack import stack
+    from bench import api_intake, flow_overhead, intake, memory, sweep_scale, wake_latency
+    from bench.stack import environment, stack
 
-    sizes = ({"rounds": 1, "wake": 5, "waiting": 200, "single": 3, "batch": 100} if quick else
-             {"rounds": 5, "wake": 20, "waiting": 1000, "single": 5, "batch": 300})
+    sizes = ({"rounds": 1, "wake": 5, "waiting": 200, "single": 3, "batch": 100,
+              "api_sequential": 100, "api_sustained": 1000} if quick else
+             {"rounds": 5, "wake": 20, "waiting": 1000, "single": 5, "batch": 300,
+              "api_sequential": 200, "api_sustained": 2000})
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     figures: dict = {}
     _measure(figures, "sweep", sweep_scale.measure, 100_000, 0.01)
+    _measure(figures, "api_intake", api_intake.measure, environment(), sizes["api_sequential"],
+             sizes["api_sustained"])
     with stack() as running:
         _measure(figures, "flow_overhead", flow_overhead.measure, sizes["rounds"])
         _measure(figures, "wake", wake_latency.measure, sizes["wake"])
@@ -71,6 +75,7 @@ def table(f: dict, sizes: dict) -> list[dict]:
     """One row per figure: value, target, whether it is met, and how to measure it alone."""
     rows = []
     for name, row in (("flow_overhead", _overhead_row), ("intake", _intake_row),
+                      ("api_intake", _api_latency_row), ("api_intake", _api_rate_row),
                       ("wake", _wake_row), ("sweep", _sweep_row), ("memory", _memory_row)):
         if "error" in f[name]:
             rows.append(_row(name, "error", "", False, f[name]["error"], ""))
@@ -96,6 +101,22 @@ def _intake_row(intake: dict, sizes: dict) -> dict:
                 f"{intake['batch_n']} in {intake['batch_s']} s; one process each: "
                 f"{intake['one_process_each_per_s']}/s",
                 f"{py} bench.intake --single {sizes['single']} --batch {sizes['batch']}")
+
+
+def _api_latency_row(api: dict, sizes: dict) -> dict:
+    return _row("API filing, one at a time, p95 (ms)", api["latency_p95_ms"], "< 50",
+                api["latency_p95_ms"] < 50,
+                f"p50 {api['latency_p50_ms']} ms over {api['sequential_n']} POST /api/v1/complaints",
+                f".venv/bin/python -m bench.api_intake --sequential {sizes['api_sequential']}")
+
+
+def _api_rate_row(api: dict, sizes: dict) -> dict:
+    return _row("API filing, sustained (/s)", api["sustained_per_s"], "≥ 200",
+                api["sustained_per_s"] >= 200,
+                f"{api['sustained_n']} filings from {api['clients']} clients on the same machine; "
+                f"p95 {api['under_load_p95_ms']} ms; server CPU {api['server_cpu_ms_per_filing']} ms "
+                f"a filing (one core: {api['one_core_could_serve_per_s']}/s)",
+                f".venv/bin/python -m bench.api_intake --sustained {sizes['api_sustained']}")
 
 
 def _wake_row(wake: dict, sizes: dict) -> dict:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from inbox.api_auth import CALLER, Caller, needs
 from inbox.api_prospects import add_prospect_routes
-from models import ApiIdempotency, ApprovalTask, Complaint
+from models import ApiIdempotency, ApprovalTask, Clock, Complaint
 from models.db import session_scope
 from policy.schema import Policy
 from tasks import audit
@@ -99,11 +99,8 @@ def create_api(policy: Policy) -> FastAPI:
             loc = ["body", *BODY_FIELD.get(bad.field, (bad.field,))]
             return JSONResponse({"detail": [{"loc": loc, "msg": str(bad).split(": ", 1)[-1],
                                              "type": "value_error"}]}, status_code=422)
-        number, created = _file_once(policy, data, who, idempotency_key)
-        view = complaint_view(number)
-        due = {name: at for name, at in view["due"].items() if at}
-        return JSONResponse({"number": number, "status": view["status"], "due": due},
-                            status_code=201 if created else 200)
+        filed, created = _file_once(policy, data, who, idempotency_key)
+        return JSONResponse(filed, status_code=201 if created else 200)
 
     @api.get("/complaints")
     def complaints(who: CALLER, request: Request,
@@ -190,12 +187,15 @@ class _FiledBefore(Exception):
         self.number = number
 
 
-def _file_once(policy: Policy, data: ComplaintInput, who: Caller, idempotency_key: str | None) -> tuple[str, bool]:
-    """File the complaint, or find the one this key already filed. The case and its key are
-    stored in one transaction, so a retry never makes a second case; when a concurrent retry
-    with the same key stored it first, the filing is undone and that case is the answer."""
+def _file_once(policy: Policy, data: ComplaintInput, who: Caller,
+               idempotency_key: str | None) -> tuple[dict, bool]:
+    """File the complaint, or find the one this key already filed: ({number, status, due},
+    whether it is new). The case and its key are stored in one transaction, so a retry never
+    makes a second case; when a concurrent retry with the same key stored it first, the filing
+    is undone and that case is the answer."""
     if idempotency_key and (known := _filed_with(who.key_id, idempotency_key)):
-        return known, False
+        return _answer(complaint_view(known)), False
+    answer: dict = {}
 
     def remember(session: Session, complaint: Complaint) -> None:
         if idempotency_key:
@@ -207,11 +207,23 @@ def _file_once(policy: Policy, data: ComplaintInput, who: Caller, idempotency_ke
                                        complaint_number=complaint.number, created_at=now()))
         audit.record(session, actor=who.actor, action="file_complaint", via="api",
                      case_number=complaint.number)
+        # The answer from the same transaction (the case's view would cost another).
+        due = session.execute(select(Clock.name, Clock.due_at).where(
+            Clock.process == "complaint", Clock.case_number == complaint.number,
+            Clock.met_at.is_(None))).all()
+        answer.update(number=complaint.number, status=complaint.status,
+                      due={name: at.isoformat() for name, at in due})
 
     try:
-        return file_complaint(policy, data, also=remember).number, True
+        file_complaint(policy, data, also=remember)
     except _FiledBefore as before:
-        return before.number, False
+        return _answer(complaint_view(before.number)), False
+    return answer, True
+
+
+def _answer(view: dict) -> dict:
+    return {"number": view["number"], "status": view["status"],
+            "due": {name: at for name, at in view["due"].items() if at}}
 
 
 def _filed_with(key_id: int, idempotency_key: str) -> str | None:
