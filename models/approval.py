@@ -38,6 +38,9 @@ class Clock(Base):
 
 
 class ApprovalStatus(enum.StrEnum):
+    # Asked ahead of its time: nobody sees or is told of it until ``opens_at`` (a review
+    # due months after the flow reaches it); the sweep then makes it pending.
+    SCHEDULED = "scheduled"
     PENDING = "pending"
     DECIDED = "decided"
     CANCELLED = "cancelled"
@@ -52,6 +55,7 @@ class ApprovalTask(Base):
         UniqueConstraint("case_number", "step", "round", "slot", name="uq_approval_tasks_signer"),
         Index("ix_approval_tasks_assignee_status", "assignee_key", "status"),
         Index("ix_approval_tasks_status_woken_at", "status", "woken_at"),
+        Index("ix_approval_tasks_status_opens_at", "status", "opens_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,6 +87,10 @@ class ApprovalTask(Base):
     slot: Mapped[int] = mapped_column(default=0)
     seq: Mapped[float] = mapped_column(default=0.0)
     mode: Mapped[str] = mapped_column(String(16), default="single")
+    # A scheduled task opens (is asked, and mailed) at ``opens_at`` with the message
+    # ``request_event`` its process chose when it asked; NULL for a task asked at once.
+    opens_at: Mapped[datetime | None]
+    request_event: Mapped[str | None] = mapped_column(String(64))
 
     clock: Mapped[Clock] = relationship(lazy="joined")
 

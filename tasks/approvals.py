@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import ApprovalStatus, ApprovalTask, CaseEvent, Clock, Delegation
+from models.db import session_scope
 from policy.schema import Policy
 from tasks import audit, events
 from tasks.clocks import meet_clock, start_clock
@@ -66,6 +67,9 @@ class ApprovalRequest:
     # The template of the first request (each process words its own); later requests of the
     # step (the next signer, a delegate) use the generic approval_requested.
     event: str = "approval_requested"
+    # Ask ahead of time: the task is stored now (the flow can wait on it) but opens — is
+    # pending, listed and mailed — only at this moment, when the sweep finds it passed.
+    opens_at: datetime | None = None
 
 
 def request_approval(
@@ -73,7 +77,8 @@ def request_approval(
 ) -> ApprovalTask:
     """Create the step's task(s) (once), start their clocks and notify the signers whose turn
     it is (once); CC people are informed. Returns the step's lead task (slot 0), the one the
-    flow waits on."""
+    flow waits on. A request that opens later is stored as scheduled and nobody is told yet
+    (``open_scheduled`` asks them when it opens)."""
     task = find_task(session, request.case_number, request.step, request.round)
     if task is not None:
         if flow_run_id and task.flow_run_id != flow_run_id:
@@ -88,6 +93,8 @@ def request_approval(
                             seq=float(slot) if request.mode == "sequential" else 0.0,
                             flow_run_id=flow_run_id)
         lead = lead or created
+    if lead.status == ApprovalStatus.SCHEDULED:
+        return lead
     for person in dict.fromkeys(request.cc):
         notify_person(
             session, policy, key=f"{request.case_number}:approval:{lead.id}:cc",
@@ -107,19 +114,83 @@ def _new_task(session: Session, policy: Policy, request: ApprovalRequest, person
         name=name, owner=person, due_at=request.due_at, round=request.round,
     )
     clock.owner_key = person
+    scheduled = request.opens_at is not None and request.opens_at > now()
     task = ApprovalTask(
         process=request.process, case_number=request.case_number, step=request.step,
         round=request.round, label=request.label, assignee_key=person,
         allowed_decisions=list(request.decisions), choices=request.choices,
-        due_at=clock.due_at, status=ApprovalStatus.PENDING, created_at=now(), clock=clock,
+        due_at=clock.due_at, created_at=now(), clock=clock,
+        status=ApprovalStatus.SCHEDULED if scheduled else ApprovalStatus.PENDING,
+        opens_at=request.opens_at if scheduled else None,
+        request_event=request.event if scheduled else None,
         flow_run_id=flow_run_id, decision_data={}, slot=slot, seq=seq, mode=request.mode,
     )
     session.add(task)
     session.flush()
-    events.record(session, request.process, request.case_number, "approval_requested",
+    events.record(session, request.process, request.case_number,
+                  "approval_scheduled" if scheduled else "approval_requested",
                   "kefu", task_id=task.id, step=request.step, round=request.round,
-                  assignee=person, due_at=task.due_at, mode=request.mode, slot=slot)
+                  assignee=person, due_at=task.due_at, mode=request.mode, slot=slot,
+                  **({"opens_at": task.opens_at} if scheduled else {}))
     return task
+
+
+def scheduled_due(session: Session, moment: datetime, limit: int = 500) -> list[int]:
+    """Ids of scheduled lead tasks whose time has come: one range scan on
+    ix_approval_tasks_status_opens_at, however many wait further ahead."""
+    return list(session.scalars(
+        select(ApprovalTask.id).where(ApprovalTask.status == ApprovalStatus.SCHEDULED,
+                                      ApprovalTask.opens_at <= moment, ApprovalTask.slot == 0)
+        .order_by(ApprovalTask.opens_at, ApprovalTask.id).limit(limit)))
+
+
+def open_scheduled(session: Session, policy: Policy, task_id: int,
+                   moment: datetime | None = None) -> bool:
+    """Open a scheduled step whose time has come: its tasks become pending and the signers
+    whose turn it is are asked (with the message the process chose), once — a second sweep
+    finds it open and does nothing. Returns whether it opened now."""
+    lead = session.get(ApprovalTask, task_id)
+    if lead is None:
+        return False
+    lock_step(session, lead)
+    session.refresh(lead)
+    moment = moment or now()
+    if lead.status != ApprovalStatus.SCHEDULED or lead.opens_at > moment:
+        return False
+    for task in group(session, lead):
+        if task.status == ApprovalStatus.SCHEDULED:
+            task.status = ApprovalStatus.PENDING
+            events.record(session, task.process, task.case_number, "approval_opened", "sweep",
+                          task_id=task.id, step=task.step, round=task.round,
+                          assignee=task.assignee_key, due_at=task.due_at)
+    from tasks.case_context import case_context
+    _notify_active(session, policy, lead, case_context(session, policy, lead.process,
+                                                       lead.case_number),
+                   lead.request_event or "approval_requested")
+    return True
+
+
+def move_opening(session: Session, clock: Clock, opens_at: datetime) -> None:
+    """The scheduled tasks on ``clock`` open at ``opens_at`` instead (the review moved)."""
+    for task in session.scalars(select(ApprovalTask).where(
+            ApprovalTask.clock_id == clock.id, ApprovalTask.status == ApprovalStatus.SCHEDULED)):
+        task.opens_at = opens_at
+
+
+def open_due_tasks(policy: Policy, moment: datetime | None = None) -> list[dict]:
+    """The sweep's part: open every scheduled step whose time has come, each in its own
+    transaction."""
+    moment = moment or now()
+    opened: list[dict] = []
+    with session_scope() as session:
+        ids = scheduled_due(session, moment)
+    for task_id in ids:
+        with session_scope() as session:
+            if open_scheduled(session, policy, task_id, moment):
+                task = session.get(ApprovalTask, task_id)
+                opened.append({"case": task.case_number, "task": task.id, "step": task.step,
+                               "assignee": task.assignee_key})
+    return opened
 
 
 def _notify_active(session: Session, policy: Policy, lead: ApprovalTask,
@@ -277,6 +348,12 @@ def decide(
     _person(policy, actor, "--as", task)
     lock_step(session, task)
     session.refresh(task)
+    if task.status == ApprovalStatus.SCHEDULED:
+        from notifications.render import local_time  # people read times to the minute
+
+        raise ApprovalError(f"approval task {task_id} opens at "
+                            f"{local_time(task.opens_at, policy.calendar.timezone)}; it cannot "
+                            f"be decided before", task)
     siblings = group(session, task)
     if task.mode != "single" or len(siblings) > 1:
         if outcome(session, task.id) is not None:
@@ -531,10 +608,12 @@ def nudge(session: Session, policy: Policy, task_id: int, *, actor: str,
 
 
 def cancel_open_tasks(session: Session, case_number: str, reason: str) -> int:
-    """Close pending tasks of a case that no longer need a decision (e.g. after a send-back)."""
+    """Close pending (and scheduled, not yet open) tasks of a case that no longer need a
+    decision (e.g. after a send-back)."""
     tasks = session.scalars(
         select(ApprovalTask).where(ApprovalTask.case_number == case_number,
-                                   ApprovalTask.status == ApprovalStatus.PENDING)
+                                   ApprovalTask.status.in_((ApprovalStatus.PENDING,
+                                                            ApprovalStatus.SCHEDULED)))
     ).all()
     for task in tasks:
         task.status = ApprovalStatus.CANCELLED
@@ -572,4 +651,5 @@ def task_view(task: ApprovalTask) -> dict:
         "decision_data": task.decision_data, "created_at": task.created_at.isoformat(),
         "decided_at": task.decided_at.isoformat() if task.decided_at else None,
         "mode": task.mode, "slot": task.slot,
+        "opens_at": task.opens_at.isoformat() if task.opens_at else None,
     }

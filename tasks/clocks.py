@@ -71,7 +71,8 @@ def move_clock(session: Session, clock: Clock, policy: Policy, due_at: datetime)
     and the pending approval tasks running on this clock are due then too."""
     clock.due_at = due_at
     for task in session.scalars(select(ApprovalTask).where(
-            ApprovalTask.clock_id == clock.id, ApprovalTask.status == ApprovalStatus.PENDING)):
+            ApprovalTask.clock_id == clock.id,
+            ApprovalTask.status.in_((ApprovalStatus.PENDING, ApprovalStatus.SCHEDULED)))):
         task.due_at = due_at
     if clock.met_at is None:
         calendar = calendar_for(policy.calendar)

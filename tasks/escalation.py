@@ -17,7 +17,7 @@ from policy.base import LadderLevel
 from policy.schema import Policy
 from runtime import faults
 from tasks import events
-from tasks.approvals import lock_step, reassign
+from tasks.approvals import lock_step, open_due_tasks, reassign
 from tasks.clocks import ladder_for
 from tasks.deadlines import calendar_for, now
 from tasks.ladder import RungTargets, catch_up, next_escalation_at, rungs_reached
@@ -38,10 +38,12 @@ def overdue_clocks(session: Session, moment: datetime, limit: int = BATCH,
 
 
 def sweep(policy: Policy, moment: datetime | None = None) -> list[dict]:
-    """Escalate every overdue clock by the highest rung it has reached, in batches until none
-    is left. Each clock in its own transaction; a rung already recorded (unique clock+level),
-    sent or skipped, is never sent again."""
+    """Open the scheduled approvals whose time has come (they are asked, and mailed, then),
+    then escalate every overdue clock by the highest rung it has reached, in batches until
+    none is left. Each clock in its own transaction; a rung already recorded (unique
+    clock+level), sent or skipped, is never sent again."""
     moment = moment or now()
+    open_due_tasks(policy, moment)
     done: list[dict] = []
     failed: set[int] = set()  # not retried within this sweep
     while True:

@@ -34,6 +34,7 @@ from tasks.approvals import (
     cancel_open_tasks,
     decide,
     find_task,
+    move_opening,
     request_approval,
 )
 from tasks.clocks import get_clock, meet_clock, move_clock, start_clock
@@ -48,6 +49,7 @@ from tasks.new_customer.rules import (
     parse_amount,
     qualify,
     review_dates,
+    review_opens_at,
     spend_needs_approval,
     tracking_due,
 )
@@ -87,6 +89,14 @@ def chain(rules: NewCustomerPolicy, name: str) -> list[ChainStep]:
 def _context(prospect: Prospect, policy: Policy, **extra: object) -> dict:
     return {"prospect": prospect, "owner": policy.organisation.person(prospect.owner_key),
             **extra}
+
+
+def case_context(session: Session, policy: Policy, number: str) -> dict:
+    """A project's messages' context for the shared approval mechanism (tasks/case_context.py):
+    a review that opens months after it was asked is mailed with the project's card."""
+    base = {"case_number": number, "complaint": None, "policy": policy}
+    prospect = session.scalar(select(Prospect).where(Prospect.number == number))
+    return base if prospect is None else {**base, **_context(prospect, policy)}
 
 
 # --- 立项申请书: apply ------------------------------------------------------------------
@@ -161,12 +171,13 @@ def _latest_decision_at(session: Session, prospect: Prospect) -> datetime:
 def _ask(session: Session, policy: Policy, prospect: Prospect, *, step: str, label: str,
          assignee_ref: str, due_at: datetime, round: int = 1, flow_run_id: str | None = None,
          decisions: tuple[str, ...] = ("approve", "reject", "send_back"),
-         choices: dict | None = None) -> ApprovalTask:
+         choices: dict | None = None, opens_at: datetime | None = None) -> ApprovalTask:
     assignee = resolve_assignee(assignee_ref, policy, handler=prospect.owner_key)
     return request_approval(session, policy, ApprovalRequest(
         process=PROCESS, case_number=prospect.number, step=step, label=label, assignee=assignee,
         due_at=due_at, round=round, decisions=decisions, choices=choices or {},
         context=_context(prospect, policy), event="prospect_approval_requested",
+        opens_at=opens_at,
     ), flow_run_id)
 
 
@@ -198,8 +209,9 @@ def request_chain_step(policy: Policy, number: str, chain_name: str, index: int,
     step = chain(rules, chain_name)[index]
     with session_scope() as session:
         prospect = get(session, number)
+        opens_at = None
         if chain_name == "report" and index == 0:
-            start = review_dates(prospect.approved_at, rules.reviews)["report"]
+            start = opens_at = review_opens_at(prospect.approved_at, rules.reviews, "report")
         else:
             start = _latest_decision_at(session, prospect)
         last = index == len(chain(rules, chain_name)) - 1
@@ -211,7 +223,7 @@ def request_chain_step(policy: Policy, number: str, chain_name: str, index: int,
         return _ask(session, policy, prospect, step=step.key, label=step.label,
                     assignee_ref=step.assignee, round=round, flow_run_id=flow_run_id,
                     due_at=calendar_for(policy.calendar).add(start, step.due),
-                    decisions=decisions, choices=choices).id
+                    decisions=decisions, choices=choices, opens_at=opens_at).id
 
 
 def apply_chain_step(policy: Policy, number: str, chain_name: str, index: int,
@@ -352,8 +364,8 @@ def spent_total(prospect: Prospect) -> Decimal:
 
 def start_reviews(policy: Policy, number: str, flow_run_id: str | None = None) -> int:
     """From 立项: the first tracking record (and its reminder), the 90-day attention check
-    and the 180-day special study, each a clock the shared sweep watches. Returns the special
-    study task."""
+    and the 180-day special study, each a clock the shared sweep watches. The special study is
+    asked now but opens on its day (the sweep then lists and mails it). Returns its task."""
     rules = rules_of(policy)
     with session_scope() as session:
         prospect = get(session, number)
@@ -365,6 +377,7 @@ def start_reviews(policy: Policy, number: str, flow_run_id: str | None = None) -
         return _ask(session, policy, prospect, step=step.key, label=step.label,
                     assignee_ref=step.assignee, flow_run_id=flow_run_id, decisions=("approve",),
                     choices={"outcome": list(rules.outcomes)},
+                    opens_at=review_opens_at(prospect.approved_at, rules.reviews, "decision"),
                     due_at=calendar_for(policy.calendar).add(dates["decision"], step.due)).id
 
 
@@ -475,6 +488,8 @@ def reschedule(policy: Policy) -> list[dict]:
                       SPECIAL_STUDY_CLOCK: calendar.add(dates["decision"], rules.decision_step.due),
                       f"approval:{rules.report_chain[0].key}":
                           calendar.add(dates["report"], rules.report_chain[0].due)}
+            opening = {SPECIAL_STUDY_CLOCK: "decision",
+                       f"approval:{rules.report_chain[0].key}": "report"}
             for name, due in wanted.items():
                 clock = _current_round(session, prospect.number, name)
                 if clock is None or clock.met_at is not None or clock.due_at == due:
@@ -482,6 +497,9 @@ def reschedule(policy: Policy) -> list[dict]:
                 moved.append({"prospect": prospect.number, "review": name,
                               "from": clock.due_at.isoformat(), "to": due.isoformat()})
                 move_clock(session, clock, policy, due)
+                if name in opening:  # a review not yet open opens on its new day
+                    move_opening(session, clock, review_opens_at(prospect.approved_at,
+                                                                 rules.reviews, opening[name]))
                 events.record(session, PROCESS, prospect.number, "review_moved", "kefu",
                               review=name, due_at=due)
     return moved

@@ -93,6 +93,15 @@ def review_dates(approved_at: datetime, offsets: ReviewOffsets) -> dict[str, dat
     }
 
 
+def review_opens_at(approved_at: datetime, offsets: ReviewOffsets, review: str) -> datetime:
+    """When the task of a review ("decision": the 专题研究, "report": the 书面报告) opens — is
+    asked, listed and mailed: on the review's own day, not at 立项. 000 D8 §4.2 asks for the
+    special study once six months passed without a breakthrough and for the written report
+    once a year passed without reaching the standard; it sets no notice before either, so
+    none is given."""
+    return review_dates(approved_at, offsets)[review]
+
+
 def tracking_due(approved_at: datetime, last_record_at: datetime | None,
                  offsets: ReviewOffsets) -> tuple[datetime, datetime]:
     """(reminder, due) of the next tracking record: at least every 30 days (§4.1), counted

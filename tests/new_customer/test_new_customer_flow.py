@@ -23,9 +23,10 @@ def show(kefu, number: str) -> dict:
     return kefu.json("new-customer", "show", number)
 
 
-def pending(kefu, number: str, step: str) -> dict:
-    """Wait for the flow to ask for a decision. Polled in the database (a `kefu` process per
-    poll would compete with the worker for the CPU); what users see is checked with `show`."""
+def pending(kefu, number: str, step: str, status: str = "pending") -> dict:
+    """Wait for the flow to ask for a decision (``status="scheduled"``: to ask it ahead, for
+    its day). Polled in the database (a `kefu` process per poll would compete with the worker
+    for the CPU); what users see is checked with `show`."""
     from sqlalchemy import select
 
     from models import ApprovalTask
@@ -35,8 +36,8 @@ def pending(kefu, number: str, step: str) -> dict:
         with session_scope(kefu.env["KEFU_DATABASE_URL"]) as session:
             return session.scalar(select(ApprovalTask.id).where(
                 ApprovalTask.case_number == number, ApprovalTask.step == step,
-                ApprovalTask.status == "pending"))
-    task_id = wait_for(find, timeout=90, what=f"a pending {step} task on {number}")
+                ApprovalTask.status == status))
+    task_id = wait_for(find, timeout=90, what=f"a {status} {step} task on {number}")
     return next(a for a in show(kefu, number)["approvals"] if a["id"] == task_id)
 
 
@@ -100,9 +101,16 @@ def test_a_prospect_through_its_whole_year(kefu, mailbox):
     for who in ("xu.deputy", "wang.gm"):
         assert mail(mailbox, who, "特别关注", number), who
 
-    # Day 181: the special study decides to continue; day 366: the year report chain, whose
-    # leader hands the project over to the sales company.
+    # Day 180: the sweep opens the special study (asked at 立项, mailed only now), which
+    # decides to continue; day 365: the year report chain opens the same way, and its leader
+    # hands the project over to the sales company.
+    assert not mail(mailbox, "lin.dev", "六个月专题研究", number)
+    kefu.run("escalations", "run", now=day(180.5))
+    assert wait_for(lambda: mail(mailbox, "lin.dev", "六个月专题研究", number),
+                    what="the special study's mail on day 180")
     decide(kefu, number, "special_study", day(181), "--outcome", "continue")
+    assert pending(kefu, number, "report_review", status="scheduled")["opens_at"]
+    kefu.run("escalations", "run", now=day(365.5))
     for i, step in enumerate(("report_review", "report_audit")):
         decide(kefu, number, step, day(366 + 0.1 * i))
     decide(kefu, number, "report_approve", day(366.3), "--outcome", "hand_over")

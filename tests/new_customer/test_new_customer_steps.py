@@ -80,6 +80,12 @@ def to_development(policy, number: str, monkeypatch) -> int:
     return special_study
 
 
+def on_day(policy, monkeypatch, days: float) -> None:
+    """Day ``days`` after 立项, and the shared sweep runs: a review due by then is open."""
+    at(monkeypatch, MONDAY + timedelta(days=days))
+    sweep(policy)
+
+
 def sent_to(number: str, template: str) -> list[str]:
     with session_scope() as session:
         return list(session.scalars(select(Notification.recipient).where(
@@ -150,7 +156,7 @@ def test_each_180_day_outcome(db, outcome, status):
         task = session.get(ApprovalTask, special_study)
         assert task.assignee_key == "lin.dev"
         assert task.due_at.date() >= (MONDAY + timedelta(days=180)).date()
-    at(db, MONDAY + timedelta(days=181))
+    on_day(policy, db, 181)
     with pytest.raises(ApprovalError, match="--outcome: required"):
         decide_as_assignee(policy, special_study)
     decide_as_assignee(policy, special_study, outcome=outcome)
@@ -170,7 +176,7 @@ def test_the_year_report_goes_group_deputy_leader_who_decides(db):
     policy = load_policy()
     number = apply(policy)
     special_study = to_development(policy, number, db)
-    at(db, MONDAY + timedelta(days=181))
+    on_day(policy, db, 181)
     decide_as_assignee(policy, special_study, outcome="continue")
     case.apply_outcome(policy, number, special_study)
     at(db, MONDAY + timedelta(days=366))
@@ -224,16 +230,16 @@ def test_winning_registers_the_customer_with_a_temporary_tier_within_5_working_d
     policy = load_policy()
     number = apply(policy)
     special_study = to_development(policy, number, db)
-    at(db, MONDAY + timedelta(days=100))
+    on_day(policy, db, 181)
     decide_as_assignee(policy, special_study, outcome="hand_over")
     case.apply_outcome(policy, number, special_study)
     task_id = case.request_registration(policy, number)
     with session_scope() as session:
         task = session.get(ApprovalTask, task_id)
         assert task.assignee_key == "zheng.sales"
-        # 2027-03-03 (Wednesday) + 5 working days → 2027-03-10 18:00 Shanghai
-        assert task.due_at.isoformat() == "2027-03-10T10:00:00+00:00"
-    at(db, datetime.fromisoformat("2027-03-11T09:00:00+08:00"))
+        # 2027-05-23 (Sunday) + 5 working days → 2027-05-28 (Friday) 18:00 Shanghai
+        assert task.due_at.isoformat() == "2027-05-28T10:00:00+00:00"
+    at(db, datetime.fromisoformat("2027-05-31T09:00:00+08:00"))
     sweep(policy)
     # Level 1 of the registration clock; clocks overdue for months send only their top rung.
     assert {"zheng.sales", "li.east"} <= set(sent_to(number, "prospect_overdue"))
@@ -243,7 +249,7 @@ def test_winning_registers_the_customer_with_a_temporary_tier_within_5_working_d
     assert case.close_project(policy, number, "hand_over") == "won"
     customer = prospect_view(number)["customer"]
     assert customer["name"] == "华东铸造厂" and customer["grade_temporary"] is True
-    assert customer["grade_review_due_at"].startswith("2027-09-11")
+    assert customer["grade_review_due_at"].startswith("2027-11-30")
     assert prospect_view(number)["next_review"] is None
 
 
@@ -332,7 +338,7 @@ def test_the_year_end_reward_goes_group_finance_chairman(db):
     policy = load_policy()
     number = apply(policy)
     special_study = to_development(policy, number, db)
-    at(db, MONDAY + timedelta(days=100))
+    on_day(policy, db, 181)
     decide_as_assignee(policy, special_study, outcome="hand_over")
     case.apply_outcome(policy, number, special_study)
     case.request_registration(policy, number)

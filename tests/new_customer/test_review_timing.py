@@ -16,6 +16,7 @@ from test_new_customer_steps import (  # noqa: F401  (db: the steps tests' fixtu
     at,
     db,
     decide_as_assignee,
+    on_day,
     sent_to,
     to_development,
 )
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 from models import ApprovalTask, Clock, Notification
 from models.db import session_scope
 from policy.load import load_policy
+from tasks.approvals import ApprovalError
 from tasks.escalation import sweep
 from tasks.new_customer import case
 from tasks.new_customer.card import prospect_view
@@ -71,7 +73,7 @@ def test_handing_over_stops_the_tracking_records_before_registration(db):
     policy = load_policy()
     number = apply(policy)
     special_study = to_development(policy, number, db)
-    at(db, MONDAY + timedelta(days=100))
+    on_day(policy, db, 181)
     decide_as_assignee(policy, special_study, outcome="hand_over")
     assert case.apply_outcome(policy, number, special_study) == "hand_over"
     with session_scope() as session:
@@ -81,7 +83,7 @@ def test_handing_over_stops_the_tracking_records_before_registration(db):
     assert open_reviews == []
     assert all(r["status"] != "pending" for r in prospect_view(number)["reviews"]
                if r["review"].startswith("tracking"))
-    at(db, MONDAY + timedelta(days=140))                # the 30 days would have run out
+    at(db, MONDAY + timedelta(days=215))                # the 30 days would have run out
     assert [e for e in sweep(policy) if e["case"] == number
             and e["clock"].startswith("review:")] == []
 
@@ -90,7 +92,7 @@ def test_continuing_keeps_the_tracking_records_going(db):
     policy = load_policy()
     number = apply(policy)
     special_study = to_development(policy, number, db)
-    at(db, MONDAY + timedelta(days=181))
+    on_day(policy, db, 181)
     decide_as_assignee(policy, special_study, outcome="continue")
     case.apply_outcome(policy, number, special_study)
     with session_scope() as session:
@@ -134,6 +136,7 @@ def test_the_pending_list_shows_what_the_180_day_decision_must_carry(db):
     policy = load_policy()
     number = apply(policy)
     special_study = to_development(policy, number, db)
+    on_day(policy, db, 180)
     listed = CliRunner().invoke(app, ["approvals", "list", "--assignee", "lin.dev"])
     assert listed.exit_code == 0, listed.output
     [line] = [row for row in listed.output.splitlines() if row.startswith(f"#{special_study} ")]
@@ -146,7 +149,87 @@ def test_a_prospect_with_an_open_project_cannot_be_applied_for_twice(db):
     with pytest.raises(ProspectError, match=f"--name: .*already has an open development project {first}"):
         apply(policy)
     special_study = to_development(policy, first, db)
+    on_day(policy, db, 181)
     decide_as_assignee(policy, special_study, outcome="terminate")
     case.apply_outcome(policy, first, special_study)
     case.close_project(policy, first, "terminate")
     assert apply(policy) != first                       # §4.3: 终止后重新启动需重新立项
+
+
+# --- the reviews open on their day (000 D8 §4.2), not at 立项 ---------------------------
+
+def review_asked(number: str, task_id: int, person: str) -> dict:
+    """Where a person would find a review task: the pending list (``kefu approvals list``),
+    their inbox, the project's approvals in ``show``, and the mails asking them."""
+    from cli.main import app
+    from tasks.approvals import inbox_tasks, pending_tasks
+
+    listed = CliRunner().invoke(app, ["approvals", "list", "--assignee", person])
+    assert listed.exit_code == 0, listed.output
+    with session_scope() as session:
+        pending = [t.id for t in pending_tasks(session, person)]
+        inbox = [t.id for t in inbox_tasks(session, person)]
+        asked = [n.title for n in session.scalars(select(Notification).where(
+            Notification.case_number == number, Notification.recipient == person,
+            Notification.idempotency_key.like(f"%:approval:{task_id}:%")))]
+    shown = [a["status"] for a in prospect_view(number)["approvals"] if a["id"] == task_id]
+    return {"listed": f"#{task_id} " in listed.output, "pending": task_id in pending,
+            "inbox": task_id in inbox, "shown": shown, "mails": asked}
+
+
+def test_the_180_day_special_study_is_asked_and_mailed_on_its_day_not_at_approval(db):
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    nowhere = {"listed": False, "pending": False, "inbox": False, "shown": ["scheduled"],
+               "mails": []}
+    for day in (0, 30, 91, 172, 173, 179.9):
+        on_day(policy, db, day)
+        assert review_asked(number, special_study, "lin.dev") == nowhere, day
+    with pytest.raises(ApprovalError, match="opens at 2027-05-22 10:00; it cannot be decided"):
+        decide_as_assignee(policy, special_study, outcome="continue")
+
+    on_day(policy, db, 180)                             # 立项 + 180 days, to the minute
+    seen = review_asked(number, special_study, "lin.dev")
+    assert seen["listed"] and seen["pending"] and seen["inbox"] and seen["shown"] == ["pending"]
+    [mail] = seen["mails"]
+    assert "六个月专题研究" in mail and number in mail
+    on_day(policy, db, 180.5)                           # the next sweeps send nothing again
+    on_day(policy, db, 181)
+    assert review_asked(number, special_study, "lin.dev")["mails"] == [mail]
+    decide_as_assignee(policy, special_study, outcome="continue")
+    assert case.apply_outcome(policy, number, special_study) == "continue"
+
+
+def test_after_continue_the_year_report_opens_on_day_365_and_stays_on_the_card(db):
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    on_day(policy, db, 181)
+    decide_as_assignee(policy, special_study, outcome="continue")
+    case.apply_outcome(policy, number, special_study)
+    report = case.request_chain_step(policy, number, "report", 0, 1)   # the flow asks at once
+
+    for day in (181, 300, 364.9):
+        on_day(policy, db, day)
+        assert review_asked(number, report, "lin.dev")["mails"] == []
+        assert not review_asked(number, report, "lin.dev")["pending"]
+        reviews = {r["review"]: r for r in prospect_view(number)["reviews"]}
+        assert reviews["report_365"]["status"] == "scheduled"
+        assert reviews["report_365"]["opens_at"].startswith("2027-11-23")
+    on_day(policy, db, 365)
+    seen = review_asked(number, report, "lin.dev")
+    assert seen["pending"] and len(seen["mails"]) == 1 and "一年书面报告" in seen["mails"][0]
+    assert {r["review"]: r["status"] for r in prospect_view(number)["reviews"]}[
+        "report_365"] == "pending"
+
+
+def test_a_project_that_ends_withdraws_its_unopened_reviews(db):
+    policy = load_policy()
+    number = apply(policy)
+    special_study = to_development(policy, number, db)
+    case.close_project(policy, number, "terminate")
+    on_day(policy, db, 181)
+    assert review_asked(number, special_study, "lin.dev")["shown"] == ["cancelled"]
+    assert review_asked(number, special_study, "lin.dev")["mails"] == []
+
