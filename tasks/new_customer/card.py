@@ -123,6 +123,12 @@ def _prospect_card(view: dict, w: CardWriter) -> str:
     lines += ["", "## Approvals", "", "| step | assignee | due | decision |", "|---|---|---|---|"]
     lines += [f"| {w.cell(a['label'])} | {w.cell(a['assignee'])} | {w.cell(local(a['due_at']))} | "
               f"{w.cell(a['decision'] or a['status'])} |" for a in view["approvals"]]
+    lines += ["", "## 跟踪记录", ""]
+    lines += [f"- {w.text(local(r['at']))}{' **有进展**' if r['progress'] else ''} "
+              f"{w.text(r['note'])}" for r in view["tracking"]] or ["- —"]
+    lines += ["", "## 经过", ""]
+    lines += [f"- {w.text(local(e['at']))} **{w.text(e['kind'])}** ({w.text(e['actor'])})"
+              for e in view["events"]]
     return "\n".join(lines)
 
 

@@ -233,3 +233,20 @@ def test_a_project_that_ends_withdraws_its_unopened_reviews(db):
     assert review_asked(number, special_study, "lin.dev")["shown"] == ["cancelled"]
     assert review_asked(number, special_study, "lin.dev")["mails"] == []
 
+
+def test_show_prints_the_tracking_records_and_the_history(db):
+    from cli.main import app
+
+    policy = load_policy()
+    number = apply(policy)
+    to_development(policy, number, db)
+    at(db, MONDAY + timedelta(days=10))
+    case.track(policy, number, "拜访采购部，报价中", progress=True)
+    shown = CliRunner().invoke(app, ["new-customer", "show", number])
+    assert shown.exit_code == 0, shown.output
+    records, history = shown.output.split("## 跟踪记录")[1].split("## 经过")
+    assert "2026-12-03 10:00 **有进展** 拜访采购部，报价中" in records
+    events = prospect_view(number)["events"]
+    lines = [line for line in history.splitlines() if line.startswith("- ")]
+    assert len(lines) == len(events) > 10
+    assert lines[-1].startswith("- 2026-12-03 10:00 ")
