@@ -45,6 +45,7 @@ from tasks.new_customer.rules import (
     add_months,
     check_budget,
     check_product_line,
+    company_key,
     outcome_status,
     parse_amount,
     qualify,
@@ -130,13 +131,20 @@ def _insert(session: Session, policy: Policy, name: str, product_line: str, reve
     moment = now()
     # One project per prospect at a time: a second application would double its reviews,
     # budget and reward (a project that ended may be applied for again, §4.3: 重新立项).
-    open_project = session.scalar(select(Prospect.number).where(
-        Prospect.name == name, Prospect.status.not_in(ENDED)).limit(1))
+    # The same company in either script (华东铸造厂 / 華東鑄造廠) is one company.
+    key = company_key(name)
+    open_project = next((row for row in session.execute(
+        select(Prospect.number, Prospect.name).where(Prospect.status.not_in(ENDED))
+        .order_by(Prospect.id)) if company_key(row.name) == key), None)
     if open_project is not None:
-        raise ProspectError("name", f"{name!r} already has an open development project "
-                                    f"{open_project}")
-    customer = session.scalar(select(Customer.id).where(Customer.name == name).limit(1))
-    verdict = qualify(rules, product_line, revenue, already_customer=customer is not None)
+        raise ProspectError("name", f"{name} 已有进行中的开发项目 {open_project.number}"
+                                    f"（{open_project.name}）；同一客户同时只能有一个开发项目")
+    customer = next((row for row in session.execute(select(Customer.id, Customer.name))
+                     if company_key(row.name) == key), None)
+    if customer is not None:  # 000 D8 §2: 新开发客户必须是目前销售客户目录之外的新客户
+        raise ProspectError("name", f"{name} 已是客户（{customer.name}），新客户开发只针对"
+                                    f"客户目录之外的客户（000 D8 第二条）")
+    verdict = qualify(rules, product_line, revenue, already_customer=False)
     year = moment.astimezone(calendar_for(policy.calendar).tz).year
     prefix = f"{rules.number_prefix}-{year}-"
     last = session.scalar(select(func.max(Prospect.number)).where(Prospect.number.like(prefix + "%")))

@@ -4,11 +4,14 @@ functions of their inputs: no database, no Prefect."""
 from __future__ import annotations
 
 import calendar
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from policy.new_customer.schema import NewCustomerPolicy, ReviewOffsets
+from tasks.text import simplified
 
 PROCESS = "new_customer"
 
@@ -43,6 +46,14 @@ def check_product_line(rules: NewCustomerPolicy, product_line: str) -> str:
         raise ProspectError("product_line", f"{product_line!r} is not one of "
                             f"{', '.join(rules.thresholds)}")
     return product_line
+
+
+def company_key(name: str) -> str:
+    """What makes two names the same company, for 000 D8 §2 (a new customer is outside the
+    current customer list) and one open project per prospect: the name in Simplified script
+    (華東鑄造廠 is 华东铸造厂), full-width letters and digits as half-width, spaces and case
+    ignored."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", simplified(name))).casefold()
 
 
 @dataclass(frozen=True)

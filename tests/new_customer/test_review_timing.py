@@ -146,7 +146,7 @@ def test_the_pending_list_shows_what_the_180_day_decision_must_carry(db):
 def test_a_prospect_with_an_open_project_cannot_be_applied_for_twice(db):
     policy = load_policy()
     first = apply(policy)
-    with pytest.raises(ProspectError, match=f"--name: .*already has an open development project {first}"):
+    with pytest.raises(ProspectError, match=f"--name: 华东铸造厂 已有进行中的开发项目 {first}"):
         apply(policy)
     special_study = to_development(policy, first, db)
     on_day(policy, db, 181)
