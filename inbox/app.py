@@ -53,11 +53,13 @@ from tasks.approvals import (
     principals_of,
     task_view,
 )
-from tasks.deadlines import calendar_for, local_time, now
+from tasks.deadlines import calendar_for, local_time, now, uncertain_of, years_to_check
 from tasks.links import LinkRefused, secret_key, use_link
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_COMMENT = 4000
+# The policy's role for whoever runs kefu: sees the calendar's missing years in the header.
+ADMIN_ROLE = "admin"
 STATIC = FilePath(__file__).parent / "static"
 
 
@@ -146,9 +148,30 @@ def create_app() -> FastAPI:
         locale = locale_of(request, data.get("u"))
         response = templates.TemplateResponse(
             request, name, {"t": translator(locale), "locale": locale, "user": data.get("u"),
-                            "user_name": _name(data.get("u")), "csrf": data["c"], **context},
+                            "user_name": _name(data.get("u")), "csrf": data["c"],
+                            "calendar_years": calendar_years_for(data.get("u")), **context},
             status_code=status)
         return save_session(response, data)
+
+    def calendar_years_for(user: str | None) -> list[dict]:
+        """For an admin (role ``admin`` in the policy): the years from now to a year after the
+        furthest open deadline whose holidays are only estimated or unknown (issue 21 §5)."""
+        if not user or not _is_admin(user):
+            return []
+        from tasks.clocks import furthest_open_deadline
+
+        with session_scope() as session:
+            furthest = furthest_open_deadline(session)
+        zone = calendar.tz
+        years = years_to_check(now().astimezone(zone).date(),
+                               furthest.astimezone(zone).date() if furthest else None)
+        return uncertain_of(policy, years)
+
+    def _is_admin(key: str) -> bool:
+        try:
+            return ADMIN_ROLE in policy.organisation.person(key).roles
+        except KeyError:
+            return False
 
     def _name(key: str | None) -> str:
         if not key:
@@ -471,6 +494,10 @@ def create_app() -> FastAPI:
         # Recorded either way; the worker's reconciler resumes the run when Prefect is back.
         with contextlib.suppress(PrefectUnavailable):
             wake_task(task_id, patience=2.0)
+
+    from inbox.owner import add_owner_routes  # the process owner's cases (issue 17 §3)
+    add_owner_routes(app, policy, page=page, read_session=read_session, to_login=to_login,
+                     locale_of=locale_of)
 
     def _card(process: str, number: str) -> dict:
         if process == "complaint":

@@ -213,6 +213,24 @@ def calendar_warnings(policy: Policy | CalendarPolicy, years: Iterable[int]) -> 
     return [w for w in (year_warning(section, y) for y in sorted(set(years))) if w]
 
 
+def uncertain_years(policy: Policy | CalendarPolicy, moments: Iterable[datetime | None]
+                    ) -> list[dict]:
+    """``{"year", "source"}`` for each year of ``moments`` (read in the policy's zone) whose
+    working days are only estimated or unknown — the years :func:`year_warning` warns about:
+    what the case card of a case with deadlines there, and the inbox header, show."""
+    section = policy if isinstance(policy, CalendarPolicy) else policy.calendar
+    zone = ZoneInfo(section.timezone)
+    return uncertain_of(section, {m.astimezone(zone).year for m in moments if m is not None})
+
+
+def uncertain_of(policy: Policy | CalendarPolicy, years: Iterable[int]) -> list[dict]:
+    """``{"year", "source"}`` for each of ``years`` whose working days are only estimated or
+    unknown (the inbox header's list for admins)."""
+    section = policy if isinstance(policy, CalendarPolicy) else policy.calendar
+    return [{"year": y, "source": year_source(section, y)} for y in sorted(set(years))
+            if year_warning(section, y)]
+
+
 def years_to_check(today: date, furthest: date | None) -> range:
     """The years from ``today`` to a year after the furthest open deadline (at least next
     year): the ones whose holidays decide a deadline or one set soon."""

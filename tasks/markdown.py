@@ -88,3 +88,22 @@ MARKDOWN = CardWriter(text=text, cell=cell, quote=quote)
 # '|'; a value still can't print a line of its own or carry a bidi override.
 TERMINAL = CardWriter(text=lambda value: one_line(_str(value)), cell=_terminal_cell,
                       quote=_terminal_quote)
+
+
+# issue 21 §5: a card whose open deadlines fall in a year the calendar only estimates says so.
+_CALENDAR_NOTICE = {
+    "estimate": "{year} 年的节假日为估算（python-holidays 的规则，不含调休），本案在该年的期限可能不准",
+    "weekends": "{year} 年没有节假日数据，只按周末计算，本案在该年的期限可能不准",
+}
+
+
+def calendar_notice(years: list[dict], w: CardWriter) -> list[str]:
+    """The card's lines for ``tasks.deadlines.uncertain_years``: one per year, then a blank
+    line; none when every year of the case's open deadlines is known."""
+    notices = []
+    for entry in years:
+        kind = "estimate" if entry["source"].startswith("estimate") else "weekends"
+        year = int(entry["year"])
+        notices.append(f"**日历提示** {w.text(_CALENDAR_NOTICE[kind].format(year=year))}；"
+                       f"请管理员在政策文件 calendar.years.{year} 中录入国务院公布的放假安排。  ")
+    return [*notices, ""] if notices else []

@@ -12,8 +12,8 @@ from policy.load import load_policy
 from tasks import case_records as records
 from tasks import labels
 from tasks.complaint.case import get
-from tasks.deadlines import local_time
-from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
+from tasks.deadlines import local_time, uncertain_years
+from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 
 CLOCKS = ("register", "reply", "handling", "feedback")
 
@@ -50,6 +50,8 @@ def complaint_view(number: str) -> dict:
             "escalations": [{"level": e.level, "notified": e.notified, "at": records.iso(e.at)}
                             for e in escalations],
             "points": points,
+            # Open deadlines in a year the calendar only estimates (issue 21 §5): the card says so.
+            "calendar": uncertain_years(load_policy(), (c.due_at for c in clocks if c.met_at is None)),
         }
 
 
@@ -91,6 +93,7 @@ def _case_card(view: dict, w: CardWriter) -> str:
         "",
         *w.quote(view["content"]),
         "",
+        *calendar_notice(view["calendar"], w),
         f"**分类** {w.text(category)} · **责任部门** {w.text(department)} · **处理人** {w.text(handler)}"
         f" · **扣分** {view['points']}",
         "",
