@@ -249,7 +249,7 @@ def create_app() -> FastAPI:
         lock = current_lock(session, account, address)
         if lock is not None:
             audit.record(session, actor=account, action="login", outcome="refused", via="inbox",
-                         reason=f"locked: {lock.describe()}", address=address)
+                         reason=f"locked: {lock.describe(tz)}", address=address)
             return LoginResult(lock=lock)
         if not authenticate(session, policy, username, password):
             audit.record(session, actor=account, action="login", outcome="refused", via="inbox",
@@ -260,7 +260,7 @@ def create_app() -> FastAPI:
                          else limits.address_failures)
                 audit.record(session, actor=account, action="login_lock", outcome="locked",
                              via="inbox", reason=f"{limit} failed logins within "
-                             f"{limits.window}: {new.describe()}", address=address,
+                             f"{limits.window}: {new.describe(tz)}", address=address,
                              scope=new.scope, key=new.key, until=new.until)
             return LoginResult(lock=started[0] if started else None)
         forget_failures(session, account)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from inbox.settings import Throttling
 from models import LoginThrottle
-from tasks.deadlines import now
+from tasks.deadlines import local_time, now
 
 ACCOUNT, ADDRESS = "account", "address"
 
@@ -29,8 +29,9 @@ class Lock:
     key: str
     until: datetime
 
-    def describe(self) -> str:
-        return f"{self.scope} {self.key} locked until {self.until.isoformat(timespec='seconds')}"
+    def describe(self, tz: str) -> str:
+        """For the audit log, which people read: the end in the policy's time (``tz``)."""
+        return f"{self.scope} {self.key} locked until {local_time(self.until, tz)}"
 
 
 def address_key(host: str | None) -> str:

@@ -92,3 +92,10 @@ def test_cli_times_carry_the_offset_when_the_policy_is_not_on_beijing_time(offli
     assert special.strip() == f"{number}: handling now due 2026-12-11 18:00 UTC+09:00"
     card = offline_kefu.run("complaint", "show", number).stdout
     assert "2026-12-02 10:00 UTC+09:00" in card  # received, in Tokyo time
+
+
+def test_a_login_lock_in_the_audit_log_ends_at_a_time_for_people():
+    from inbox.throttle import Lock
+
+    lock = Lock("account", "chen.qe", datetime(2027, 1, 19, 2, 0, 7, 250000, tzinfo=UTC))
+    assert lock.describe("Asia/Shanghai") == "account chen.qe locked until 2027-01-19 10:00"
