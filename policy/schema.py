@@ -54,6 +54,8 @@ class Policy(_Strict):
                 ("complaint.feedback_officer", self.complaint.feedback_officer)]
         refs += [(f"complaint.handling_steps[{i}].assignee", s.assignee)
                  for i, s in enumerate(self.complaint.handling_steps)]
+        refs += [(f"complaint.case_viewers[{i}]", ref)
+                 for i, ref in enumerate(self.complaint.case_viewers)]
         refs += [(f"complaint.handling_steps[{i}].{field}", ref)
                  for i, s in enumerate(self.complaint.handling_steps)
                  for field in ("signers", "cc") for ref in getattr(s, field)]

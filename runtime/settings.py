@@ -54,6 +54,11 @@ def api_url() -> str:
     return os.environ["PREFECT_API_URL"]
 
 
+def run_url(flow_run_id: str) -> str:
+    """The flow run's page on the Prefect dashboard (the server's UI beside its API)."""
+    return f"{api_url().removesuffix('/api')}/runs/flow-run/{flow_run_id}"
+
+
 @lru_cache(maxsize=1)
 def api_tls_context() -> ssl.SSLContext:
     """The TLS context Prefect's client would build for the API, built once per process.

@@ -92,6 +92,9 @@ class ComplaintPolicy(_Strict):
     escalation: Escalation
     retention: Retention = Retention()
     scoring: Scoring = Scoring()
+    # Who sees every complaint in the inbox's cases page (issue 17 §3; the policy is silent):
+    # person:KEY, head:DEPT or role:ROLE. A department head always sees their department's.
+    case_viewers: list[str] = []
 
     def category(self, key: str) -> Category:
         for c in self.categories:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from models import ApprovalStatus, ApprovalTask, Clock, Complaint, ComplaintStatus
+from policy.schema import Policy
 from tasks.complaint.intake import PROCESS
 
 TIMINGS = ("overdue", "at_risk", "on_time")
@@ -25,6 +26,8 @@ class ComplaintFilter:
 
     status: str | None = None
     department: str | None = None
+    # Only these departments' cases (a department head's view); None: every case.
+    within: frozenset[str] | None = None
     category: str | None = None
     timing: str | None = None
     received_from: datetime | None = None
@@ -47,6 +50,28 @@ class ComplaintFilter:
         return None
 
 
+def departments_visible_to(policy: Policy, person: str) -> frozenset[str] | None:
+    """Whose complaints a person may list and open as a process owner (issue 17 §3): None for
+    every case — a ``complaint.case_viewers`` entry of the policy names them (person:KEY,
+    head:DEPT, role:ROLE) —, else the departments they head (empty: none)."""
+    org = policy.organisation
+    try:
+        roles = set(org.person(person).roles)
+    except KeyError:
+        return frozenset()
+    for ref in policy.complaint.case_viewers:
+        kind, _, arg = ref.partition(":")
+        if ((kind == "person" and arg == person) or (kind == "role" and arg in roles)
+                or (kind == "head" and org.department(arg).head == person)):
+            return None
+    return frozenset(d.key for d in org.departments if d.head == person)
+
+
+def may_see(visible: frozenset[str] | None, department: str | None) -> bool:
+    """Whether a case of ``department`` (None: not routed yet) is within ``visible``."""
+    return visible is None or (department is not None and department in visible)
+
+
 def timing_of(due_at: datetime | None, moment: datetime, risk_from: datetime) -> str:
     """overdue / at_risk / on_time for a due time (None: nothing is running, so on time)."""
     if due_at is None or due_at > risk_from:
@@ -63,6 +88,8 @@ def find_complaints(session: Session, wanted: ComplaintFilter, moment: datetime,
                     risk_from: datetime) -> list[dict]:
     """The complaints ``wanted`` describes, newest first, as rows (times as datetimes)."""
     query = select(Complaint).order_by(Complaint.id.desc())
+    if wanted.within is not None:
+        query = query.where(Complaint.department_key.in_(sorted(wanted.within)))
     for column, value in ((Complaint.status, wanted.status),
                           (Complaint.department_key, wanted.department),
                           (Complaint.category, wanted.category)):
