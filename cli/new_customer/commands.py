@@ -148,13 +148,18 @@ def prospect_register(
     territory: Annotated[str | None, typer.Option(help="Sales territory (east, south, north)")] = None,
     email: Annotated[str | None, typer.Option(help="The customer's e-mail")] = None,
     address: Annotated[str | None, typer.Option(help="The customer's address")] = None,
+    grade: Annotated[str | None, typer.Option(
+        help="Temporary grade (000 D7 §5.1.2 D); default: the policy's new_customer.temporary_grade")
+    ] = None,
 ) -> None:
     """Fill in the won customer's 客户基本信息表 (within 5 working days, 000 D9)."""
     from tasks.new_customer.case import register_customer
 
     task_id = register_customer(load_policy(), number, phone=phone, territory=territory,
-                                email=email, address=address)
-    typer.echo(f"{number}: registered as a customer (temporary tier)")
+                                email=email, address=address, grade=grade)
+    rules = load_policy().new_customer
+    typer.echo(f"{number}: 已登记为客户，暂定等级 {(grade or '').strip() or rules.temporary_grade}"
+               f"（合作满 {rules.temporary_tier_review_months} 个月后评定）")
     _wake(task_id)
 
 

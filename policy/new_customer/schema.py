@@ -82,6 +82,9 @@ class NewCustomerPolicy(_Strict):
     outcomes: list[str] = ["continue", "suspend", "terminate", "hand_over"]
     registration_due: Duration       # 000 D9 §1.4: 5个工作日内备案
     temporary_tier_review_months: int = Field(gt=0)  # 000 D7: 6个月后重新评定
+    # 000 D7 §5.1.2 D: a new customer gets a temporary grade by its cooperation; which one when
+    # registration names none is policy silent (None: registration must name it).
+    temporary_grade: str | None = None
     reward_chain: list[ChainStep]    # 000 D8 §6: 评审组 → 财务部 → 董事长
     ladders: Ladders
 

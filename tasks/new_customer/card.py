@@ -56,7 +56,7 @@ def prospect_view(number: str) -> dict:
 
             c = session.get(Customer, prospect.customer_id)
             customer = {"id": c.id, "name": c.name, "phone": c.phone, "territory": c.territory,
-                        "registered_at": c.registered_at.isoformat(),
+                        "registered_at": c.registered_at.isoformat(), "grade": c.grade,
                         "grade_temporary": c.grade_temporary,
                         "grade_review_due_at": c.grade_review_due_at.isoformat()}
         return {

@@ -18,6 +18,7 @@ from models import (
     ApprovalTask,
     Clock,
     Customer,
+    GradeChange,
     Prospect,
     ProspectStatus,
     Spend,
@@ -527,12 +528,15 @@ def request_registration(policy: Policy, number: str, flow_run_id: str | None = 
 
 
 def register_customer(policy: Policy, number: str, *, phone: str, territory: str | None = None,
-                      email: str | None = None, address: str | None = None) -> int:
+                      email: str | None = None, address: str | None = None,
+                      grade: str | None = None) -> int:
     """``kefu new-customer register``: the 客户基本信息表 of the won prospect, with a temporary
-    tier reviewed after 6 months (000 D7). Returns the registration task decided."""
+    grade (the one named, else the policy's ``temporary_grade``) reviewed after 6 months
+    (000 D7 §5.1.2 D), in the customer's grade history. Returns the registration task decided."""
     rules = rules_of(policy)
     if not _PHONE.match(phone.strip()):
         raise ProspectError("phone", f"{phone!r} is not a phone number")
+    grade = _temporary_grade(policy, grade)
     with session_scope() as session:
         prospect = get(session, number)
         task = session.scalar(select(ApprovalTask).where(
@@ -544,16 +548,33 @@ def register_customer(policy: Policy, number: str, *, phone: str, territory: str
         moment = now()
         customer = Customer(name=prospect.name, phone=phone.strip(), email=email, address=address,
                             territory=territory, created_at=moment, registered_at=moment,
-                            grade_temporary=True,
+                            grade=grade, grade_temporary=True,
                             grade_review_due_at=add_months(moment, rules.temporary_tier_review_months))
         session.add(customer)
         session.flush()
+        session.add(GradeChange(customer_id=customer.id, from_grade=None, to_grade=grade,
+                                temporary=True, changed_by=prospect.owner_key,
+                                reason=f"新客户暂定等级（新客户开发 {number}）",
+                                source="registration", case_number=number, at=moment))
         prospect.customer_id = customer.id
         decide(session, policy, task.id, actor=prospect.owner_key, decision="approve",
                comment=f"客户基本信息表已填写（客户 {customer.id}）")
         events.record(session, PROCESS, number, "registered", prospect.owner_key,
-                      customer_id=customer.id, grade_review_due_at=customer.grade_review_due_at)
+                      customer_id=customer.id, grade=grade,
+                      grade_review_due_at=customer.grade_review_due_at)
         return task.id
+
+
+def _temporary_grade(policy: Policy, grade: str | None) -> str:
+    """The grade a new customer is registered with: the one named, else the policy's default;
+    one of the tier assessment's grades when the policy has one."""
+    grade = (grade or "").strip() or rules_of(policy).temporary_grade
+    if not grade:
+        raise ProspectError("grade", "required: the policy sets no new_customer.temporary_grade")
+    grades = policy.tier_assessment.grades if policy.tier_assessment is not None else None
+    if grades and grade not in grades:
+        raise ProspectError("grade", f"{grade!r} is not one of {', '.join(grades)}")
+    return grade
 
 
 def close_project(policy: Policy, number: str, outcome: str) -> str:

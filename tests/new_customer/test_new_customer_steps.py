@@ -249,6 +249,7 @@ def test_winning_registers_the_customer_with_a_temporary_tier_within_5_working_d
     assert case.close_project(policy, number, "hand_over") == "won"
     customer = prospect_view(number)["customer"]
     assert customer["name"] == "华东铸造厂" and customer["grade_temporary"] is True
+    assert customer["grade"] == "C"                     # new_customer.temporary_grade
     assert customer["grade_review_due_at"].startswith("2027-11-30")
     assert prospect_view(number)["next_review"] is None
 
