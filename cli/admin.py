@@ -70,18 +70,14 @@ def calendar_years(policy: Policy) -> range:
     from sqlalchemy.exc import SQLAlchemyError
 
     from models.db import session_scope
-    from tasks.clocks import furthest_open_deadline
+    from tasks.clocks import calendar_years_ahead
     from tasks.deadlines import now, years_to_check
 
-    tz = policy.calendar.timezone
     try:
         with session_scope() as session:
-            furthest = furthest_open_deadline(session)
+            return calendar_years_ahead(session, policy)
     except SQLAlchemyError:
-        furthest = None
-    local = ZoneInfo(tz)
-    return years_to_check(now(tz).astimezone(local).date(),
-                          furthest.astimezone(local).date() if furthest else None)
+        return years_to_check(now().astimezone(ZoneInfo(policy.calendar.timezone)).date(), None)
 
 
 def warn_calendar_years(policy: Policy) -> None:

@@ -53,7 +53,7 @@ from tasks.approvals import (
     principals_of,
     task_view,
 )
-from tasks.deadlines import calendar_for, local_time, now, uncertain_of, years_to_check
+from tasks.deadlines import calendar_for, local_time, now, uncertain_of
 from tasks.links import LinkRefused, secret_key, use_link
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -158,14 +158,10 @@ def create_app() -> FastAPI:
         furthest open deadline whose holidays are only estimated or unknown (issue 21 §5)."""
         if not user or not _is_admin(user):
             return []
-        from tasks.clocks import furthest_open_deadline
+        from tasks.clocks import calendar_years_ahead
 
         with session_scope() as session:
-            furthest = furthest_open_deadline(session)
-        zone = calendar.tz
-        years = years_to_check(now().astimezone(zone).date(),
-                               furthest.astimezone(zone).date() if furthest else None)
-        return uncertain_of(policy, years)
+            return uncertain_of(policy, calendar_years_ahead(session, policy))
 
     def _is_admin(key: str) -> bool:
         try:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import ApprovalStatus, ApprovalTask, Clock
 from policy.base import Escalation
 from policy.schema import Policy
-from tasks.deadlines import calendar_for
+from tasks.deadlines import calendar_for, now, years_to_check
 from tasks.ladder import next_escalation_at
 
 
@@ -79,6 +79,15 @@ def move_clock(session: Session, clock: Clock, policy: Policy, due_at: datetime)
         clock.next_escalation_at = next_escalation_at(
             due_at, clock.escalation_level, ladder_for(policy, clock.process, clock.name), calendar
         )
+
+
+def calendar_years_ahead(session: Session, policy: Policy) -> range:
+    """This year to a year after the furthest open deadline: the years whose holidays decide
+    a deadline or one set soon (``kefu calendar check``, ``kefu init``, the inbox header)."""
+    zone = calendar_for(policy.calendar).tz
+    furthest = furthest_open_deadline(session)
+    return years_to_check(now().astimezone(zone).date(),
+                          furthest.astimezone(zone).date() if furthest else None)
 
 
 def furthest_open_deadline(session: Session) -> datetime | None:
