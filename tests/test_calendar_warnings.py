@@ -84,3 +84,27 @@ def test_the_inbox_shows_the_missing_year_to_admins_and_on_an_affected_cases_car
         known_page = admin.get(f"/tasks/{known_task}").text
         assert affected in affected_page and known in known_page
         assert "case-calendar-warning" not in known_page
+
+
+def _apply(kefu, monkeypatch, name: str, now: str) -> str:
+    """A development project whose first review step (立项可行性评审, 3 working days) is
+    asked, by the project's own step in this process."""
+    from policy.load import load_policy
+    from tasks.new_customer.case import request_chain_step
+
+    number = kefu.run("new-customer", "apply", "--name", name, "--product-line", "cast_balls",
+                      "--expected-annual-revenue", "3500000", "--owner", "zheng.sales",
+                      now=now).stdout.splitlines()[0].strip()
+    monkeypatch.setenv("KEFU_DATABASE_URL", kefu.env["KEFU_DATABASE_URL"])
+    monkeypatch.setenv("KEFU_NOW", now)
+    request_chain_step(load_policy(), number, "application", 0, 1, None)
+    return number
+
+
+def test_a_project_card_names_a_year_of_estimated_holidays_only_when_its_deadlines_fall_there(
+        offline_kefu, monkeypatch):
+    known = _apply(offline_kefu, monkeypatch, "华东铸造厂", "2026-12-02T10:00")
+    affected = _apply(offline_kefu, monkeypatch, "华南铸造厂", "2026-12-31T10:00")
+    card = offline_kefu.run("new-customer", "show", affected).stdout
+    assert f"**日历提示** {NOTICE}" in card
+    assert "日历提示" not in offline_kefu.run("new-customer", "show", known).stdout

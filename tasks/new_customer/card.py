@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from models import ApprovalStatus, ApprovalTask, Clock
 from models.db import session_scope
-from notifications.render import local_time
 from policy.load import load_policy
 from tasks import case_records as records
-from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
+from tasks.deadlines import local_time, uncertain_years
+from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 from tasks.new_customer import case
 from tasks.new_customer.rules import review_dates
 
@@ -85,6 +85,8 @@ def prospect_view(number: str) -> dict:
             "customer": customer,
             "events": records.story(session, number),
             "notifications": records.messages(session, number),
+            # Open deadlines in a year the calendar only estimates (issue 21 §5): the card says so.
+            "calendar": uncertain_years(load_policy(), (c.due_at for c in clocks if c.met_at is None)),
         }
 
 
@@ -117,6 +119,7 @@ def _prospect_card(view: dict, w: CardWriter) -> str:
     if view["next_review"]:
         nxt = view["next_review"]
         lines.append(f"- **next review: {w.text(nxt['review'])} on {w.text(local(nxt['due_at']))}**")
+    lines += ["", *calendar_notice(view["calendar"], w)] if view["calendar"] else []
     lines += ["", "## Reviews", "", "| review | due | status |", "|---|---|---|"]
     lines += [f"| {w.cell(r['review'])} | {w.cell(local(r['due_at']))} | {w.cell(r['status'])} |"
               for r in view["reviews"]]
