@@ -270,6 +270,7 @@ def bench(quick: Annotated[bool, typer.Option(help="Fewer rounds and cases")] = 
     """Measure kefu on this machine (the same as `python -m bench`): table + JSON."""
     from bench.__main__ import run
 
+    _real_clock_only("bench", "starts Prefect servers and times real work")
     run(quick=quick)
 
 

@@ -1,8 +1,8 @@
 """KEFU_NOW (issue 21 §4) applies to every process a command starts, or the command refuses
 it in one line: the worker passes it to each flow-run process it starts (and says so when it
 starts); the Prefect server, whose schedules and run times follow the real clock, cannot take
-it, so `kefu server start` and `kefu demo` (which starts one) refuse it before starting
-anything."""
+it, so `kefu server start`, `kefu demo` and `kefu bench` (which start one) refuse it before
+starting anything."""
 
 from __future__ import annotations
 
@@ -25,11 +25,14 @@ def test_server_start_refuses_a_frozen_clock_in_one_line_and_starts_nothing(offl
     assert not (Path(offline_kefu.env["KEFU_DATA_DIR"]) / "prefect" / "server.pid").exists()
 
 
-def test_demo_refuses_a_frozen_clock_before_starting_anything(offline_kefu):
+def test_demo_and_bench_refuse_a_frozen_clock_before_starting_anything(offline_kefu):
     done = offline_kefu.run("demo", now=NOW, check=False)
     assert done.returncode == 2
     assert done.stderr.startswith("error: KEFU_NOW: `kefu demo` starts a Prefect server")
     assert not (Path(offline_kefu.env["KEFU_DATA_DIR"]) / "prefect" / "server.pid").exists()
+    done = offline_kefu.run("bench", "--quick", now=NOW, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: KEFU_NOW: `kefu bench` starts Prefect servers")
 
 
 def test_the_worker_says_its_frozen_clock_holds_for_every_flow_run_it_starts(offline_kefu):
