@@ -492,8 +492,10 @@ def create_app() -> FastAPI:
             wake_task(task_id, patience=2.0)
 
     from inbox.owner import add_owner_routes  # the process owner's cases (issue 17 §3)
-    add_owner_routes(app, policy, page=page, read_session=read_session, to_login=to_login,
-                     locale_of=locale_of)
+    from inbox.reports import add_report_routes  # their statistics (issue 17 §4)
+    for add in (add_owner_routes, add_report_routes):
+        add(app, policy, page=page, read_session=read_session, to_login=to_login,
+            locale_of=locale_of)
 
     def _card(process: str, number: str) -> dict:
         if process == "complaint":

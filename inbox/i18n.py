@@ -57,6 +57,15 @@ TEXT: dict[str, dict[str, str]] = {
     "clock": {"zh-CN": "时限", "zh-TW": "時限", "en": "Clock"},
     "met": {"zh-CN": "完成于", "zh-TW": "完成於", "en": "Met"},
     "escalated": {"zh-CN": "已升级", "zh-TW": "已升級", "en": "Escalated"},
+    # The complaint statistics page (issue 17 §4).
+    "report": {"zh-CN": "投诉统计", "zh-TW": "投訴統計", "en": "Complaint statistics"},
+    "weekly": {"zh-CN": "本周（近 7 天）", "zh-TW": "本週（近 7 天）", "en": "Last 7 days"},
+    "monthly": {"zh-CN": "本月（近 30 天）", "zh-TW": "本月（近 30 天）", "en": "Last 30 days"},
+    "download_xlsx": {"zh-CN": "下载 Excel", "zh-TW": "下載 Excel", "en": "Download Excel"},
+    "not_a_report_viewer": {
+        "zh-CN": "投诉统计只对政策中可查看全部案件的人员（营销办管理部等）开放",
+        "zh-TW": "投訴統計只對政策中可查看全部案件的人員（營銷辦管理部等）開放",
+        "en": "Complaint statistics are for the policy's case viewers"},
     "title": {"zh-CN": "审批收件箱", "zh-TW": "審批收件箱", "en": "Approvals inbox"},
     "login": {"zh-CN": "登录", "zh-TW": "登錄", "en": "Log in"},
     "logout": {"zh-CN": "退出", "zh-TW": "退出", "en": "Log out"},
