@@ -25,10 +25,11 @@ class ProspectStatus(enum.StrEnum):
     WON = "won"                    # registered and handed over to the sales company
     SUSPENDED = "suspended"
     TERMINATED = "terminated"
+    WITHDRAWN = "withdrawn"        # the applicant withdrew the 立项申请书 before 立项
 
 
 ENDED = (ProspectStatus.REJECTED, ProspectStatus.WON, ProspectStatus.SUSPENDED,
-         ProspectStatus.TERMINATED)
+         ProspectStatus.TERMINATED, ProspectStatus.WITHDRAWN)
 
 
 class Prospect(Base):

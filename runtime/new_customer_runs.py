@@ -22,6 +22,24 @@ def start_prospect_run(number: str) -> str:
     return run_id
 
 
+def cancel_prospect_run(run_id: str, why: str) -> None:
+    """End a withdrawn project's waiting run as Cancelled, saying why (its questions were
+    withdrawn, so no decision will ever resume it)."""
+    import asyncio
+
+    from prefect import get_client
+    from prefect.states import Cancelled
+
+    async def cancel() -> None:
+        async with get_client() as client:
+            await client.set_flow_run_state(run_id, Cancelled(message=why), force=True)
+
+    try:
+        asyncio.run(cancel())
+    except Exception as exc:  # httpx errors, server down
+        raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
+
+
 def start_reward_run(year: int) -> str:
     """The year-end reward proposal's flow run (one per year)."""
     return start_case_run("new-customer-reward/new-customer-reward", {"year": year},

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from policy.load import load_policy
+from tasks.text import one_line
 
 prospect_app = typer.Typer(help="New-customer development projects (新客户开发).",
                            no_args_is_help=True)
@@ -163,6 +164,29 @@ def prospect_register(
     _wake(task_id)
 
 
+def prospect_withdraw(
+    number: str,
+    reason: Annotated[str, typer.Option(help="Why the applicant withdraws (撤回理由)")],
+    as_json: JSON = False,
+) -> None:
+    """Withdraw a 立项申请书 still in the approval chain; its open questions are withdrawn."""
+    from runtime.new_customer_runs import cancel_prospect_run
+    from runtime.runs import PrefectUnavailable
+    from tasks.new_customer.case import withdraw
+
+    done = withdraw(load_policy(), number, reason)
+    if done["flow_run_id"]:
+        try:
+            cancel_prospect_run(done["flow_run_id"], f"申请已撤回：{one_line(reason)}")
+        except PrefectUnavailable as exc:
+            typer.secho(f"warning: {number} is withdrawn; its flow run could not be ended ({exc})",
+                        err=True, fg=typer.colors.YELLOW)
+    if as_json:
+        _emit(done)
+    else:
+        typer.echo(f"{number}: 立项申请已撤回，{done['cancelled_tasks']} 项待办已取消")
+
+
 def prospect_reschedule(as_json: JSON = False) -> None:
     """Move every pending review to the offsets now in the policy file."""
     from tasks.deadlines import local_time
@@ -203,7 +227,8 @@ def register(app: typer.Typer, clear_errors) -> None:  # noqa: ANN001  (cli.main
     for name, command in (("apply", prospect_apply), ("show", prospect_show),
                           ("list", prospect_list), ("track", prospect_track),
                           ("budget", prospect_budget), ("spend", prospect_spend),
-                          ("register", prospect_register), ("reschedule", prospect_reschedule),
+                          ("register", prospect_register), ("withdraw", prospect_withdraw),
+                          ("reschedule", prospect_reschedule),
                           ("reward", prospect_reward)):
         prospect_app.command(name)(clear_errors(command))
     app.add_typer(prospect_app, name="new-customer")

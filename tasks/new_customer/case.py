@@ -29,7 +29,7 @@ from models.db import session_scope
 from models.prospect import ENDED
 from policy.new_customer.schema import ChainStep, NewCustomerPolicy
 from policy.schema import Policy
-from tasks import events
+from tasks import audit, events
 from tasks.approvals import (
     ApprovalRequest,
     cancel_open_tasks,
@@ -57,6 +57,7 @@ from tasks.new_customer.rules import (
 )
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
+from tasks.text import one_line
 
 OVERRIDE = "qualification_override"
 BUDGET_SUBMIT = "budget_submit"
@@ -161,6 +162,32 @@ def _insert(session: Session, policy: Policy, name: str, product_line: str, reve
                   product_line=product_line, expected_annual_revenue=str(revenue),
                   qualified=verdict.qualified, reason=verdict.reason)
     return prospect
+
+
+def withdraw(policy: Policy, number: str, reason: str) -> dict:
+    """``kefu new-customer withdraw``: the applicant takes back the 立项申请书 while it is
+    still in the approval chain; every open question is withdrawn and the project ends. After
+    立项 a project ends by the review group's decision instead (000 D8 §4.3 终止, §4.4 暂停)."""
+    reason = one_line(reason or "")
+    if not reason:
+        raise ProspectError("reason", "say why the application is withdrawn")
+    with session_scope() as session:
+        prospect = get(session, number)
+        if prospect.status != ProspectStatus.APPLIED:
+            raise ProspectError("reason", f"{number} is {prospect.status}: only an application "
+                                          f"not yet approved can be withdrawn (after 立项 the "
+                                          f"review group decides, 000 D8 §4.3)")
+        moment = now()
+        prospect.status = ProspectStatus.WITHDRAWN
+        prospect.closed_at = moment
+        for clock in session.scalars(select(Clock).where(Clock.case_number == number,
+                                                         Clock.met_at.is_(None))):
+            meet_clock(clock, moment)
+        cancelled = cancel_open_tasks(session, number, reason="application withdrawn")
+        events.record(session, PROCESS, number, "withdrawn", prospect.owner_key, reason=reason,
+                      **({"entered_by": audit.operator()} if audit.operator() else {}))
+        return {"number": number, "status": prospect.status, "cancelled_tasks": cancelled,
+                "flow_run_id": prospect.flow_run_id}
 
 
 def is_qualified(number: str) -> bool:

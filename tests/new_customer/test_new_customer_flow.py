@@ -150,6 +150,21 @@ def test_a_rejected_application_and_one_below_the_threshold(kefu, mailbox):
     assert override["assignee"] == "wang.gm" and override["decisions"] == ["approve", "reject"]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_withdrawn_application_ends_its_waiting_run(kefu, mailbox):
+    number = kefu.json("new-customer", "apply", "--name", "西北铸造厂", "--product-line",
+                       "cast_balls", "--expected-annual-revenue", "3500000", "--owner",
+                       "zheng.sales", now=day(0))["number"]
+    pending(kefu, number, "feasibility")
+    kefu.run("new-customer", "withdraw", number, "--reason", "客户改变采购计划", now=day(1))
+    view = status(kefu, number, "withdrawn")
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    run = wait_for(lambda: (r := httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json())
+                   ["state_type"] == "CANCELLED" and r, what="the withdrawn project's run to end")
+    assert "客户改变采购计划" in run["state"]["message"]
+    assert [a["status"] for a in view["approvals"]] == ["cancelled"]
+
+
 def _assert_dashboard_shows_the_project(kefu, number: str, view: dict) -> None:
     api = kefu.env["KEFU_PREFECT_API_URL"]
     run = wait_for(lambda: (r := httpx.get(f"{api}/flow_runs/{view['flow_run_id']}").json())
