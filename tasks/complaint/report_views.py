@@ -34,6 +34,7 @@ HEADERS: dict[str, tuple[str, str, str]] = {
     "count": ("件数", "件數", "Complaints"), "points": ("扣分", "扣分", "Points"),
     "period_from": ("期间起始", "期間起始", "Period from"),
     "received": ("受理数", "受理數", "Received"),
+    "charts": ("图表与 Excel", "圖表與 Excel", "Charts and Excel"),
 }
 KPI_WORDS: dict[str, tuple[str, str, str]] = {
     "received": ("受理投诉", "受理投訴", "Received"),
@@ -85,6 +86,17 @@ def kpi_rows(report: dict, locale: str) -> list[tuple[str, str]]:
               "average_handling_hours": "—" if report["average_handling_hours"] is None
               else str(report["average_handling_hours"])}
     return [(_word(KPI_WORDS[key], locale), value) for key, value in values.items()]
+
+
+def kpi_markdown(report: dict, locale: str, page_url: str) -> str:
+    """The summary for the dashboard (a Markdown artifact of the report's flow run), pointing
+    at the inbox page with the charts and the workbook."""
+    from tasks.markdown import cell
+
+    heading = (_word(HEADERS["figure"], locale), _word(HEADERS["value"], locale))
+    lines = [f"| {heading[0]} | {heading[1]} |", "|---|---|",
+             *(f"| {cell(what)} | {cell(value)} |" for what, value in kpi_rows(report, locale))]
+    return "\n".join([*lines, "", f"{_word(HEADERS['charts'], locale)}: {page_url}"])
 
 
 def chart_svg(report: dict, policy: Policy, name: str, locale: str) -> str:
