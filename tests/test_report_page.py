@@ -85,7 +85,6 @@ def test_a_department_head_gets_no_report(reported):
 
 def test_the_report_page_in_a_browser_draws_every_chart(reported):
     from playwright.sync_api import sync_playwright
-
     from test_inbox import PASSWORD
 
     assert CHROMIUM.exists(), "scripts/setup installs Debian chromium"
