@@ -290,3 +290,55 @@ def test_a_complaint_step_configured_as_countersign_waits_for_every_signer(db, t
         assert session.scalar(select(Notification.id).where(
             Notification.case_number == number, Notification.template == "approval_cc",
             Notification.recipient == "sun.admin")) is not None
+
+
+def ask_later(policy, number: str, opens_in: timedelta, signers=(), cc=()) -> int:
+    from tasks.case_context import case_context
+
+    with session_scope() as session:
+        return ap.request_approval(session, policy, ap.ApprovalRequest(
+            process="complaint", case_number=number, step="review", label="方案审批",
+            assignee="liu.quality", due_at=now() + opens_in + timedelta(days=2),
+            mode="sequential", signers=tuple(signers), cc=tuple(cc), opens_at=now() + opens_in,
+            context=case_context(session, policy, "complaint", number))).id
+
+
+def asked(number: str) -> list[str]:
+    with session_scope() as session:
+        return list(session.scalars(select(Notification.recipient).where(
+            Notification.case_number == number,
+            Notification.idempotency_key.like(f"{number}:approval:%"))
+            .order_by(Notification.id)))
+
+
+def test_a_step_asked_ahead_opens_when_its_time_comes_and_is_mailed_once(db, policy):
+    number = new_case(policy)
+    lead = ask_later(policy, number, timedelta(days=3), signers=["wang.gm"])
+    assert {t.status for t in tasks_of(number).values()} == {ApprovalStatus.SCHEDULED}
+    with session_scope() as session:
+        assert all(t.case_number != number for t in ap.pending_tasks(session))
+        assert all(t.case_number != number for t in ap.inbox_tasks(session, "liu.quality"))
+    with pytest.raises(ap.ApprovalError, match="opens at .*; it cannot be decided before"):
+        act(policy, lead, "liu.quality")
+    assert ap.open_due_tasks(policy, now() + timedelta(days=2, hours=23)) == []
+    assert asked(number) == []
+
+    opened = ap.open_due_tasks(policy, now() + timedelta(days=3, minutes=1))
+    assert [o["task"] for o in opened] == [lead]
+    assert {t.status for t in tasks_of(number).values()} == {ApprovalStatus.PENDING}
+    assert asked(number) == ["liu.quality"]              # 依次: the first signer's turn
+    assert ap.open_due_tasks(policy, now() + timedelta(days=4)) == []
+    act(policy, lead, "liu.quality")
+    assert asked(number) == ["liu.quality", "wang.gm"]
+
+
+def test_a_step_asked_ahead_is_withdrawn_with_the_case_and_cannot_carry_cc(db, policy):
+    number = new_case(policy)
+    lead = ask_later(policy, number, timedelta(days=3))
+    with session_scope() as session:
+        assert ap.cancel_open_tasks(session, number, reason="case closed") >= 1
+    assert ap.open_due_tasks(policy, now() + timedelta(days=4)) == []
+    assert tasks_of(number)["liu.quality"].id == lead
+    assert tasks_of(number)["liu.quality"].status == ApprovalStatus.CANCELLED
+    with pytest.raises(ap.ApprovalError, match="cc: a request that opens later"):
+        ask_later(policy, new_case(policy), timedelta(days=3), cc=["wang.gm"])
