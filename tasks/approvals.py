@@ -86,6 +86,8 @@ def request_approval(
         return task
     if request.mode not in MODES:
         raise ApprovalError(f"mode: {request.mode!r} is not one of {', '.join(MODES)}")
+    if request.opens_at is not None and request.opens_at > request.due_at:
+        raise ApprovalError("opens_at: a request cannot open after it is due")
     if request.opens_at is not None and request.cc:
         # The CC list is not stored with the tasks, so it could not be told when the step opens.
         raise ApprovalError("cc: a request that opens later cannot have CC (抄送) people")

@@ -292,13 +292,14 @@ def test_a_complaint_step_configured_as_countersign_waits_for_every_signer(db, t
             Notification.recipient == "sun.admin")) is not None
 
 
-def ask_later(policy, number: str, opens_in: timedelta, signers=(), cc=()) -> int:
+def ask_later(policy, number: str, opens_in: timedelta, signers=(), cc=(),
+              due_in: timedelta | None = None) -> int:
     from tasks.case_context import case_context
 
     with session_scope() as session:
         return ap.request_approval(session, policy, ap.ApprovalRequest(
             process="complaint", case_number=number, step="review", label="方案审批",
-            assignee="liu.quality", due_at=now() + opens_in + timedelta(days=2),
+            assignee="liu.quality", due_at=now() + (due_in or opens_in + timedelta(days=2)),
             mode="sequential", signers=tuple(signers), cc=tuple(cc), opens_at=now() + opens_in,
             context=case_context(session, policy, "complaint", number))).id
 
@@ -342,3 +343,5 @@ def test_a_step_asked_ahead_is_withdrawn_with_the_case_and_cannot_carry_cc(db, p
     assert tasks_of(number)["liu.quality"].status == ApprovalStatus.CANCELLED
     with pytest.raises(ap.ApprovalError, match="cc: a request that opens later"):
         ask_later(policy, new_case(policy), timedelta(days=3), cc=["wang.gm"])
+    with pytest.raises(ap.ApprovalError, match="opens_at: a request cannot open after it is due"):
+        ask_later(policy, new_case(policy), timedelta(days=3), due_in=timedelta(days=1))
