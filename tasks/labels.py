@@ -98,6 +98,13 @@ METHODS: dict[str, Words] = {
     "composite": ("综合评分", "綜合評分", "composite score"),
 }
 
+# Where a customer's final grade came from (000 D7 §5.1.2).
+GRADE_SOURCES: dict[str, Words] = {
+    "proposal": ("评分建议", "評分建議", "score proposal"),
+    "pregrade": ("片区初评", "片區初評", "section chief's pre-grade"),
+    "meeting": ("评定会议", "評定會議", "meeting"),
+}
+
 # Reasons our rules give in English (the JSON and the log keep them), by how they begin.
 REASONS: dict[str, Words] = {
     "already on the customer list": ("已在现有客户名录中（不属于新客户）",
@@ -198,6 +205,10 @@ def clock(name: str | None, locale: str = "zh-CN") -> str:
 def event(kind: str | None, locale: str = "zh-CN") -> str:
     """A line of a case's story: what happened."""
     return _pick(EVENTS.get(kind or ""), kind, locale)
+
+
+def grade_source(code: str | None, locale: str = "zh-CN") -> str:
+    return _pick(GRADE_SOURCES.get(code or ""), code, locale)
 
 
 def method(code: str | None, locale: str = "zh-CN") -> str:

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from models import ApprovalTask, Customer, CustomerYearFigures, GradeChange, TierAssessment
 from models.db import data_dir, session_scope
 from policy.schema import Policy
-from tasks import events
+from tasks import events, labels
 from tasks.approvals import ApprovalError, ApprovalRequest, request_approval
 from tasks.case_records import approvals as case_approvals
+from tasks.case_records import uncertain_calendar
 from tasks.deadlines import calendar_for, now
-from tasks.markdown import MARKDOWN, TERMINAL, CardWriter
+from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
 from tasks.tier.rules import YearFigures, final_grades, proposed_grade, scores, territory_chiefs
@@ -131,6 +132,27 @@ def pregrade_overrides(session: Session, number: str) -> dict[str, dict]:
     for task in tasks:
         for name, chosen in (task.decision_data.get("overrides") or {}).items():
             found[name] = {**chosen, "by": task.decided_by}
+    return found
+
+
+def pregrades(session: Session, policy: Policy, assessment: TierAssessment) -> dict[str, dict]:
+    """{customer: {"grade", "reason", "by"}} for every customer whose section chief has handed
+    in the 客户质量等级评估表: the chief's own grade where they changed it, else the proposed
+    grade they agreed to. Customers of a chief still at work are not in it."""
+    overrides = pregrade_overrides(session, assessment.number)
+    handed_in = {task.step.removeprefix(PREGRADE): task for task in session.scalars(
+        select(ApprovalTask).where(ApprovalTask.case_number == assessment.number,
+                                   ApprovalTask.step.like(f"{PREGRADE}%"),
+                                   ApprovalTask.decision == "approve"))}
+    chiefs = territory_chiefs(policy)
+    found: dict[str, dict] = {}
+    for name, proposal in assessment.proposals.items():
+        chief = chiefs.get(proposal["territory"])
+        task = handed_in.get(chief.key) if chief else None
+        if name in overrides:
+            found[name] = overrides[name]
+        elif task is not None:
+            found[name] = {"grade": proposal["proposed"], "reason": "", "by": task.decided_by}
     return found
 
 
@@ -262,6 +284,7 @@ def write_workbook(policy: Policy, assessment: TierAssessment, meeting: Approval
 
     from tasks.tables import by_pinyin, finish_sheet
 
+    org = policy.organisation
     book = Workbook()
     sheet = book.active
     sheet.title = "客户等级评定"
@@ -270,19 +293,21 @@ def write_workbook(policy: Policy, assessment: TierAssessment, meeting: Approval
     for name in by_pinyin(assessment.results):
         result, proposal = assessment.results[name], assessment.proposals[name]
         figures = proposal.get("figures") or {}
-        sheet.append([name, proposal["territory"], result["previous"] or "", result["proposed"],
-                      proposal["scores"][assessment.method], result["grade"], result["source"],
-                      result["by"] or "", result["reason"], *(figures.get(k) for k, _ in FIGURE_COLUMNS)])
+        sheet.append([name, labels.territory(proposal["territory"], policy), result["previous"] or "",
+                      result["proposed"], proposal["scores"][assessment.method], result["grade"],
+                      labels.grade_source(result["source"]),
+                      labels.person(result["by"], org) if result["by"] else "", result["reason"],
+                      *(figures.get(k) for k, _ in FIGURE_COLUMNS)])
     top = policy.tier_assessment.grades[0]
     a_sheet = book.create_sheet(f"{top}类客户")
     a_sheet.append(["客户", "片区"])
     for name in by_pinyin(grade_list(assessment.results, top)):
-        a_sheet.append([name, assessment.proposals[name]["territory"]])
+        a_sheet.append([name, labels.territory(assessment.proposals[name]["territory"], policy)])
     decision = meeting.decision_data
     d_sheet = book.create_sheet("会议决定")
     d_sheet.append(["项目", "内容"])
-    d_sheet.append(["召集人", meeting.decided_by])
-    d_sheet.append(["出席", "、".join(decision.get("attendees") or [])])
+    d_sheet.append(["召集人", labels.person(meeting.decided_by, org)])
+    d_sheet.append(["出席", "、".join(labels.person(key, org) for key in decision.get("attendees") or [])])
     d_sheet.append([f"{top}类客户支持计划", decision.get("a_support_plan") or ""])
     for item in decision.get("special_policies") or []:
         d_sheet.append(["特殊政策", f"{item.get('customer', '')}：{item.get('policy', '')}"])
@@ -291,7 +316,9 @@ def write_workbook(policy: Policy, assessment: TierAssessment, meeting: Approval
     left_out = book.create_sheet("未评定客户")
     left_out.append(["客户", "电话", "片区", "现等级", "原因"])
     for customer in _left_out(assessment):
-        left_out.append([customer.name, customer.phone, customer.territory or "", customer.grade or "",
+        left_out.append([customer.name, customer.phone,
+                         labels.territory(customer.territory, policy) if customer.territory else "",
+                         customer.grade or "",
                          f"没有 {assessment.figures_year} 年数据"])
     for each in book.worksheets:
         finish_sheet(each)
@@ -319,6 +346,9 @@ def _left_out(assessment: TierAssessment) -> list[Customer]:
 
 
 def assessment_view(number: str) -> dict:
+    from policy.load import load_policy
+
+    policy = load_policy()
     with session_scope() as session:
         assessment = get(session, number)
         return {
@@ -329,7 +359,10 @@ def assessment_view(number: str) -> dict:
             "published_at": assessment.published_at.isoformat() if assessment.published_at else None,
             "result_file": assessment.result_file, "flow_run_id": assessment.flow_run_id,
             "approvals": case_approvals(session, number),
-            "proposals": assessment.proposals, "results": assessment.results,
+            "calendar": uncertain_calendar(session, number),  # issue 21 §5
+            "proposals": assessment.proposals,
+            "pregrades": pregrades(session, policy, assessment),
+            "results": assessment.results,
         }
 
 
@@ -345,17 +378,29 @@ def table_text(number: str) -> str:
 
 
 def _table_card(view: dict, w: CardWriter) -> str:
-    lines = [f"# 客户等级评定 {w.text(view['year'])} · {w.text(view['status'])}", "",
+    """The 客户质量等级评估表 as it stands: each customer's proposed grade, the section chief's
+    pre-grade (who, why) once handed in, and the final grade once published."""
+    from policy.load import load_policy
+
+    policy = load_policy()
+    org = policy.organisation
+    lines = [f"# 客户等级评定 {w.text(view['year'])} · {w.text(labels.status(view['status']))}", "",
              f"{view['customers']} 家客户，{w.text(view['figures_year'])} 年数据，"
-             f"评分方法 {w.text(view['method'])}", ""]
+             f"评分方法 {w.text(labels.method(view['method']))}", ""]
+    lines += calendar_notice(view["calendar"], w)
     for task in view["approvals"]:
-        lines.append(f"- {w.text(task['label'])} → {w.text(task['assignee'])}: "
-                     f"{w.text(task['decision'] or 'pending')}"
-                     f" (escalation level {task['escalation_level']})")
-    lines += ["", "| 客户 | 片区 | 原等级 | 建议 | 最终 | 理由 |", "|---|---|---|---|---|---|"]
+        done = (labels.decision(task["decision"], todo=labels.is_todo(task["decisions"]))
+                if task["decision"] else labels.status(task["status"]))
+        lines.append(f"- {w.text(task['label'])} → {w.text(labels.person(task['assignee'], org))}："
+                     f"{w.text(done)}（升级级别 {task['escalation_level']}）")
+    lines += ["", "| 客户 | 片区 | 原等级 | 建议 | 初评 | 初评人 | 初评理由 | 最终 | 理由 |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for name, proposal in view["proposals"].items():
         result = view["results"].get(name, {})
-        lines.append(f"| {w.cell(name)} | {w.cell(proposal['territory'])} | "
+        pregrade = view["pregrades"].get(name, {})
+        by = labels.person(pregrade["by"], org) if pregrade else "—"
+        lines.append(f"| {w.cell(name)} | {w.cell(labels.territory(proposal['territory'], policy))} | "
                      f"{w.cell(proposal['grade'])} | {w.cell(proposal['proposed'])} | "
+                     f"{w.cell(pregrade.get('grade') or '—')} | {w.cell(by)} | {w.cell(pregrade.get('reason'))} | "
                      f"{w.cell(result.get('grade'))} | {w.cell(result.get('reason'))} |")
     return "\n".join(lines)

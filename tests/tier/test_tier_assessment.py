@@ -138,7 +138,7 @@ def _assert_workbook(view: dict, results: dict, promoted: str, credit: str) -> N
     a_list = [r[0] for r in list(book["A类客户"].iter_rows(values_only=True))[1:]]
     assert sorted(a_list) == sorted(n for n, r in results.items() if r["grade"] == "A")
     decided = dict(list(book["会议决定"].iter_rows(values_only=True))[1:3])
-    assert decided["召集人"] == "ma.promo" and "qian.finance" in decided["出席"]
+    assert decided["召集人"] == "马科长（促销科科长）" and "钱部长（财务部长）" in decided["出席"]
     terms = [r[1] for r in book["会议决定"].iter_rows(values_only=True) if r[0] == "资信及特别结算"]
     assert terms == [f"{credit}：月结60天"]
 
