@@ -36,3 +36,14 @@ def messages(session: Session, number: str) -> list[dict]:
 
 def iso(moment) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def uncertain_calendar(session: Session, number: str) -> list[dict]:
+    """The years of the case's open deadlines whose holidays are only estimated or unknown
+    (``tasks.deadlines.uncertain_years``): what its card warns about (issue 21 §5)."""
+    from policy.load import load_policy
+    from tasks.deadlines import uncertain_years
+
+    due = session.scalars(select(Clock.due_at).where(Clock.case_number == number,
+                                                     Clock.met_at.is_(None)))
+    return uncertain_years(load_policy(), due)

@@ -108,3 +108,29 @@ def test_a_project_card_names_a_year_of_estimated_holidays_only_when_its_deadlin
     card = offline_kefu.run("new-customer", "show", affected).stdout
     assert f"**日历提示** {NOTICE}" in card
     assert "日历提示" not in offline_kefu.run("new-customer", "show", known).stdout
+
+
+def _assessment(kefu, monkeypatch, tmp_path, year: int, now: str) -> str:
+    """The year's tier assessment, opened and its pre-grades asked (3 working days) by its
+    own steps in this process, on figures imported through `kefu customers import`."""
+    from policy.load import load_policy
+    from tasks.tier.case import open_assessment, request_pregrades
+
+    figures = tmp_path / f"figures-{year}.csv"
+    figures.write_text("name,phone,territory,year,sales,growth,overdue_payments,cooperation\n"
+                       f"某酒行,021-55550000,east,{year - 1},800,12,0,90\n", encoding="utf-8")
+    kefu.run("customers", "import", str(figures), now=now)
+    monkeypatch.setenv("KEFU_DATABASE_URL", kefu.env["KEFU_DATABASE_URL"])
+    monkeypatch.setenv("KEFU_NOW", now)
+    number = open_assessment(load_policy(), year)
+    request_pregrades(load_policy(), number, None)
+    return number
+
+
+def test_a_tier_assessment_card_names_a_year_of_estimated_holidays_only_when_its_deadlines_fall_there(
+        offline_kefu, monkeypatch, tmp_path):
+    _assessment(offline_kefu, monkeypatch, tmp_path, 2026, "2026-03-25T09:00")
+    _assessment(offline_kefu, monkeypatch, tmp_path, 2027, "2027-03-25T09:00")
+    assert "日历提示" not in offline_kefu.run("tiers", "show", "2026", now="2026-03-25T10:00").stdout
+    card = offline_kefu.run("tiers", "show", "2027", now="2027-03-25T10:00").stdout
+    assert f"**日历提示** {NOTICE}" in card

@@ -12,7 +12,7 @@ from policy.load import load_policy
 from tasks import case_records as records
 from tasks import labels
 from tasks.complaint.case import get
-from tasks.deadlines import local_time, uncertain_years
+from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 
 CLOCKS = ("register", "reply", "handling", "feedback")
@@ -51,7 +51,7 @@ def complaint_view(number: str) -> dict:
                             for e in escalations],
             "points": points,
             # Open deadlines in a year the calendar only estimates (issue 21 §5): the card says so.
-            "calendar": uncertain_years(load_policy(), (c.due_at for c in clocks if c.met_at is None)),
+            "calendar": records.uncertain_calendar(session, number),
         }
 
 

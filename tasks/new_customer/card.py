@@ -10,7 +10,7 @@ from models import ApprovalStatus, ApprovalTask, Clock
 from models.db import session_scope
 from policy.load import load_policy
 from tasks import case_records as records
-from tasks.deadlines import local_time, uncertain_years
+from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 from tasks.new_customer import case
 from tasks.new_customer.rules import review_dates
@@ -86,7 +86,7 @@ def prospect_view(number: str) -> dict:
             "events": records.story(session, number),
             "notifications": records.messages(session, number),
             # Open deadlines in a year the calendar only estimates (issue 21 §5): the card says so.
-            "calendar": uncertain_years(load_policy(), (c.due_at for c in clocks if c.met_at is None)),
+            "calendar": records.uncertain_calendar(session, number),
         }
 
 
