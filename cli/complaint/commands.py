@@ -93,36 +93,42 @@ def complaint_show(
 @clear_errors
 def complaint_list(
     status: Annotated[str | None, typer.Option(help="received, triage, handling, feedback, archived")] = None,
-    overdue: Annotated[bool, typer.Option(help="Only cases with a clock past due")] = False,
+    department: Annotated[str | None, typer.Option(help="A department key of the policy")] = None,
+    category: Annotated[str | None, typer.Option(help="A category key of the policy")] = None,
+    timing: Annotated[str | None, typer.Option(
+        help="overdue, at_risk or on_time, by the case's open clocks")] = None,
+    overdue: Annotated[bool, typer.Option(help="Only cases with a clock past due (--timing overdue)")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """List complaints, newest first."""
-    from sqlalchemy import select
-
-    from models import Clock, Complaint, ComplaintStatus
+    """List complaints, newest first, with the step each waits on and its next due time."""
     from models.db import session_scope
-    from tasks.deadlines import now
+    from tasks.complaint.listing import ComplaintFilter, find_complaints
+    from tasks.deadlines import calendar_for, local_time, now
     from tasks.text import one_line
 
-    if status and status not in set(ComplaintStatus):
-        raise ValueError(f"--status: {status!r} is not one of {', '.join(ComplaintStatus)}")
+    policy = load_policy()
+    wanted = ComplaintFilter(status=status, department=department, category=category,
+                             timing="overdue" if overdue else timing, limit=limit)
+    if problem := wanted.problem():
+        raise ValueError(f"--{problem[0].replace('_', '-')}: {problem[1]}")
+    moment = now()
     with session_scope() as session:
-        query = select(Complaint).order_by(Complaint.id.desc())
-        if status:
-            query = query.where(Complaint.status == status)
-        if overdue:
-            late = select(Clock.case_number).where(Clock.met_at.is_(None), Clock.due_at <= now())
-            query = query.where(Complaint.number.in_(late))
-        rows = [{"number": c.number, "status": c.status, "category": c.category,
-                 "department": c.department_key, "handler": c.handler_key,
-                 "customer": c.customer.name, "received_at": c.received_at.isoformat()}
-                for c in session.scalars(query)]
+        rows = find_complaints(session, wanted, moment,
+                               calendar_for(policy.calendar).add(moment, policy.approvals.at_risk))
     if as_json:
-        emit_json(rows)
+        emit_json([{**row, "received_at": row["received_at"].isoformat(),
+                    "next_due_at": row["next_due_at"].isoformat() if row["next_due_at"] else None,
+                    "waiting_on": [{**w, "due_at": w["due_at"].isoformat()} for w in row["waiting_on"]]}
+                   for row in rows])
         return
+    tz = policy.calendar.timezone
     for row in rows:
+        waiting = ", ".join(f"{w['step']}→{w['assignee']}" for w in row["waiting_on"]) or "—"
+        due = local_time(row["next_due_at"], tz) if row["next_due_at"] else "—"
         typer.echo(f"{row['number']}  {row['status']:<9} {row['category'] or '—':<17} "
-                   f"{row['department'] or '—':<16} {one_line(row['customer'])}")
+                   f"{row['department'] or '—':<16} {row['timing']:<8} {due:<17} {waiting}  "
+                   f"{one_line(row['customer'])}")
     if not rows:
         typer.echo("no complaints match")
 
