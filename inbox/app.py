@@ -493,7 +493,8 @@ def create_app() -> FastAPI:
 
     from inbox.owner import add_owner_routes  # the process owner's cases (issue 17 §3)
     from inbox.reports import add_report_routes  # their statistics (issue 17 §4)
-    for add in (add_owner_routes, add_report_routes):
+    from inbox.tier_files import add_tier_file_routes  # the tier results workbook (issue 21 §10)
+    for add in (add_owner_routes, add_report_routes, add_tier_file_routes):
         add(app, policy, page=page, read_session=read_session, to_login=to_login,
             locale_of=locale_of)
 

@@ -9,7 +9,8 @@ case's fields, its ``a | b | c`` lines as a grid, each piece tagged as our own w
 or one of our own links. notifications/formats.py makes the HTML mail and the IM robots'
 rich messages from the document, escaping every value; so 16 events × 3 locales need no HTML
 of their own, and nothing a customer writes can become markup or a link. Only the context's
-own URLs (:data:`LINK_KEYS`: the signed decision link, the inbox, the case page) become links.
+own URLs (:data:`LINK_KEYS`: the signed decision link, the inbox, the case page, a file in
+the inbox) become links.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from tasks.text import clean, one_line
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LOCALES = ("zh-CN", "zh-TW", "en")
 # Context keys whose value is a URL of ours; no other value is ever made a link.
-LINK_KEYS = ("link", "inbox_url", "case_url")
+LINK_KEYS = ("link", "inbox_url", "case_url", "file_url")
 MAX_LABEL = 32  # a field's label is a few words; a longer "…: …" line is a sentence
 MAX_TITLE = 256  # the outbox's title column
 _FIELD = re.compile(r"：|:(?:\s|$)")

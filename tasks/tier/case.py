@@ -254,6 +254,25 @@ def publish_results(policy: Policy, number: str, meeting_task_id: int) -> dict:
         return results
 
 
+def may_read_results(policy: Policy, person_key: str) -> bool:
+    """Who may download the results workbook: the people told of the results and the
+    convener who published them."""
+    tiers = policy.tier_assessment
+    try:
+        person = policy.organisation.person(person_key)
+    except KeyError:
+        return False
+    return tiers is not None and (person.department in tiers.publish_to_departments
+                                  or resolve_assignee(tiers.convener, policy) == person_key)
+
+
+def results_url(policy: Policy, number: str) -> str:
+    """The results workbook in the inbox (behind login): never a path on the server."""
+    from tasks.links import inbox_url
+
+    return f"{inbox_url(policy)}/files/tiers/{number}.xlsx"
+
+
 def grade_list(results: dict, grade: str) -> list[str]:
     return sorted(n for n, r in results.items() if r["grade"] == grade)
 
@@ -269,7 +288,8 @@ def _tell_sales(session: Session, policy: Policy, assessment: TierAssessment,
                       case_number=assessment.number, event="tier_published", person_key=person.key,
                       context={"assessment": assessment, "counts": counts,
                                "a_list": grade_list(assessment.results, tiers.grades[0]),
-                               "decision": meeting.decision_data, "grades": tiers.grades})
+                               "decision": meeting.decision_data, "grades": tiers.grades,
+                               "file_url": results_url(policy, assessment.number)})
 
 
 FIGURE_COLUMNS = (("sales", "销售额（万元）"), ("growth", "增长率（%）"),
