@@ -149,9 +149,20 @@ def create_app() -> FastAPI:
         response = templates.TemplateResponse(
             request, name, {"t": translator(locale), "locale": locale, "user": data.get("u"),
                             "user_name": _name(data.get("u")), "csrf": data["c"],
-                            "calendar_years": calendar_years_for(data.get("u")), **context},
+                            "calendar_years": calendar_years_for(data.get("u")),
+                            "owner_of": owner_of(data.get("u")), **context},
             status_code=status)
         return save_session(response, data)
+
+    def owner_of(user: str | None) -> str | None:
+        """'all' for the policy's case viewers, 'department' for a head, else None: which of
+        the cases and statistics pages the header links to."""
+        from tasks.complaint.listing import departments_visible_to
+
+        if not user:
+            return None
+        visible = departments_visible_to(policy, user)
+        return "all" if visible is None else "department" if visible else None
 
     def calendar_years_for(user: str | None) -> list[dict]:
         """For an admin (role ``admin`` in the policy): the years from now to a year after the

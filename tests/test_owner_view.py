@@ -152,3 +152,12 @@ def test_the_cases_page_in_a_browser_filters_and_opens_a_case(owners):
         assert page.locator("#case-history li").count() >= 3
         page.screenshot(path=str(SHOTS / "owner-case.png"), full_page=True)
         browser.close()
+
+
+def test_the_header_links_each_owner_to_what_they_may_see(owners):
+    admin = owners.login("sun.admin").get("/").text
+    head = owners.login("liu.quality").get("/").text
+    engineer = owners.login("chen.qe").get("/").text
+    assert 'id="nav-cases"' in admin and 'id="nav-report"' in admin
+    assert 'id="nav-cases"' in head and 'id="nav-report"' not in head
+    assert 'id="nav-cases"' not in engineer and 'id="nav-report"' not in engineer
