@@ -14,12 +14,14 @@ from models.inbox import (
     LinkToken,
     LoginThrottle,
 )
+from models.mailbox import MailboxMessage
 from models.org import Department, Person
 from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, TrackingRecord
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 
 __all__ = [
     "ApiIdempotency", "ApiKey",
+    "MailboxMessage",
     "Account", "AuditEntry", "Delegation", "InboxSession", "LinkToken", "LoginThrottle",
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",
     "ComplaintStatus", "Customer", "Department", "Escalation", "Notification", "Person",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from policy.base import ApprovalStep, Duration, Escalation, _duration, _Strict
 
@@ -80,6 +80,19 @@ class Scoring(_Strict):
         return value
 
 
+class MailIntake(_Strict):
+    """The complaints mailbox (``kefu mailbox poll``, KEFU_MAILBOX_URL): each mail there is a
+    written complaint (§2.2 书面投诉). All policy silent: settings."""
+
+    channel: str = "written"
+    # Only mails to this address are filed (a shared mailbox); None: every mail in the folder.
+    address: str | None = None
+    # Intake needs a phone number; a mail that names none is filed with this one, which the
+    # case card shows as it is (a person asks the customer by mail). None: such mails are not
+    # filed, and the poll says why.
+    phone_when_missing: str | None = "00000000000"
+
+
 class ComplaintPolicy(_Strict):
     number_prefix: str = "TS"
     channels: list[str] = ["phone", "written", "in_person", "transferred", "hotline"]
@@ -95,6 +108,14 @@ class ComplaintPolicy(_Strict):
     # Who sees every complaint in the inbox's cases page (issue 17 §3; the policy is silent):
     # person:KEY, head:DEPT or role:ROLE. A department head always sees their department's.
     case_viewers: list[str] = []
+    mailbox: MailIntake = MailIntake()
+
+    @model_validator(mode="after")
+    def _mailbox_channel_exists(self) -> ComplaintPolicy:
+        if self.mailbox.channel not in self.channels:
+            raise ValueError(f"mailbox.channel: {self.mailbox.channel!r} is not one of "
+                             f"channels ({', '.join(self.channels)})")
+        return self
 
     def category(self, key: str) -> Category:
         for c in self.categories:
