@@ -106,6 +106,44 @@ def serve_inbox(env: dict, port: int, log: Path) -> Iterator[str]:
     assert "Traceback" not in log.read_text()
 
 
+def log_in_browser(page, url: str, user: str, lands_on: str) -> None:  # noqa: ANN001 (playwright)
+    """Open ``url`` in a browser page, log in as ``user`` on the login page it leads to, and
+    wait to land on ``lands_on`` (a regular expression of the URL)."""
+    page.goto(url)
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(re.compile(lands_on))
+
+
+def inbox_env(data: Path, base: str, mail_port: int) -> dict:
+    """The environment of a ``kefu inbox`` of a test's own: SQLite in ``data``, mail to the
+    SMTP sink on ``mail_port``, links to ``base``, and no Prefect server (decisions are
+    recorded and wait for the reconciler)."""
+    env = {**os.environ, "KEFU_DATA_DIR": str(data),
+           "KEFU_DATABASE_URL": f"sqlite:///{data / 'kefu.db'}",
+           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{mail_port}?from=kefu@test.example&mode=insecure",
+           "KEFU_INBOX_URL": base, "KEFU_SECRET_KEY": secrets.token_urlsafe(32),
+           "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    env["PREFECT_API_URL"] = env["KEFU_PREFECT_API_URL"]
+    for name in ("KEFU_NOW", "KEFU_POLICY"):
+        env.pop(name, None)
+    return env
+
+
+@contextlib.contextmanager
+def serving(env: dict, port: int, log: Path) -> Iterator[str]:
+    """:func:`serve_inbox`, with this test process reading the same database and settings
+    (the steps a test takes as plain functions write where the server reads)."""
+    with pytest.MonkeyPatch.context() as mp, serve_inbox(env, port, log) as base:
+        for key in ("KEFU_DATA_DIR", "KEFU_DATABASE_URL", "KEFU_MAIL_URL", "KEFU_INBOX_URL",
+                    "KEFU_SECRET_KEY", "KEFU_PREFECT_API_URL"):
+            mp.setenv(key, env[key])
+        mp.delenv("KEFU_NOW", raising=False)
+        mp.delenv("KEFU_POLICY", raising=False)
+        yield base
+
+
 @pytest.fixture(scope="module")
 def own_mailbox():
     """An SMTP sink of this module's own: the session's sink also gets other modules' mail,
@@ -126,26 +164,13 @@ def site(tmp_path_factory, own_mailbox, policy):
     data = tmp_path_factory.mktemp("inbox")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KEFU_DATA_DIR": str(data),
-           "KEFU_DATABASE_URL": f"sqlite:///{data / 'kefu.db'}",
-           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{mailbox.port}?from=kefu@test.example&mode=insecure",
-           "KEFU_INBOX_URL": base, "KEFU_SECRET_KEY": secrets.token_urlsafe(32),
-           # No Prefect here: decisions are recorded and wait for the reconciler.
-           "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-    env["PREFECT_API_URL"] = env["KEFU_PREFECT_API_URL"]
-    for name in ("KEFU_NOW", "KEFU_POLICY"):
-        env.pop(name, None)
+    env = inbox_env(data, base, mailbox.port)
     s = Site(env, base, mailbox)
     assert s.kefu("init").returncode == 0
     for person in ("chen.qe", "liu.quality", "sun.admin"):
         done = s.kefu("users", "set-password", person, "--password-stdin", stdin=PASSWORD + "\n")
         assert done.returncode == 0, done.stderr
-    with pytest.MonkeyPatch.context() as mp, serve_inbox(env, port, data / "inbox.log"):
-        for key in ("KEFU_DATA_DIR", "KEFU_DATABASE_URL", "KEFU_MAIL_URL", "KEFU_INBOX_URL",
-                    "KEFU_SECRET_KEY", "KEFU_PREFECT_API_URL"):
-            mp.setenv(key, env[key])
-        mp.delenv("KEFU_NOW", raising=False)
-        mp.delenv("KEFU_POLICY", raising=False)
+    with serving(env, port, data / "inbox.log"):
         # Two quality complaints taken to their handling decision by the complaint's own steps
         # (the flow's steps as plain functions), asked of the quality engineer.
         from tasks.complaint import case

@@ -6,16 +6,14 @@ whole story and a link to its Prefect run; and the page in a real browser (chrom
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from sqlalchemy import update
-from test_inbox import PASSWORD, Site, serve_inbox
+from test_inbox import PASSWORD, Site, inbox_env, log_in_browser, serving
 
 from models import Clock
 from models.db import session_scope
@@ -32,24 +30,13 @@ def owners(tmp_path_factory, policy):
     data = tmp_path_factory.mktemp("owners")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KEFU_DATA_DIR": str(data),
-           "KEFU_DATABASE_URL": f"sqlite:///{data / 'kefu.db'}",
-           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{free_port()}?from=kefu@test.example&mode=insecure",
-           "KEFU_INBOX_URL": base, "KEFU_SECRET_KEY": secrets.token_urlsafe(32),
-           "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-    env["PREFECT_API_URL"] = env["KEFU_PREFECT_API_URL"]
-    for name in ("KEFU_NOW", "KEFU_POLICY"):
-        env.pop(name, None)
+    env = inbox_env(data, base, free_port())     # nobody listens there: no mail is read here
     s = Site(env, base, None)
     assert s.kefu("init").returncode == 0
     for person in ("sun.admin", "liu.quality", "zhou.ops", "chen.qe"):
         done = s.kefu("users", "set-password", person, "--password-stdin", stdin=PASSWORD + "\n")
         assert done.returncode == 0, done.stderr
-    with pytest.MonkeyPatch.context() as mp, serve_inbox(env, port, data / "inbox.log"):
-        for key in ("KEFU_DATA_DIR", "KEFU_DATABASE_URL", "KEFU_PREFECT_API_URL"):
-            mp.setenv(key, env[key])
-        mp.delenv("KEFU_NOW", raising=False)
-        mp.delenv("KEFU_POLICY", raising=False)
+    with serving(env, port, data / "inbox.log"):
         from tasks.complaint import case
         from tasks.complaint.intake import file_complaint, parse_complaint
 
@@ -135,11 +122,7 @@ def test_the_cases_page_in_a_browser_filters_and_opens_a_case(owners):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="zh-CN")
-        page.goto(f"{owners.base}/cases")
-        page.fill("#username", "sun.admin")
-        page.fill("#password", PASSWORD)
-        page.click("#login")
-        page.wait_for_url(re.compile(r"/cases$"))
+        log_in_browser(page, f"{owners.base}/cases", "sun.admin", r"/cases$")
         assert page.locator("tr.case").count() == 3
         page.select_option("#f-timing", "overdue")
         page.click("#f-apply")

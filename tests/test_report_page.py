@@ -85,18 +85,15 @@ def test_a_department_head_gets_no_report(reported):
 
 def test_the_report_page_in_a_browser_draws_every_chart(reported):
     from playwright.sync_api import sync_playwright
-    from test_inbox import PASSWORD
+    from test_inbox import log_in_browser
 
     assert CHROMIUM.exists(), "scripts/setup installs Debian chromium"
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1300, "height": 900}, locale="zh-CN")
-        page.goto(f"{reported.base}/reports/complaints")
-        page.fill("#username", "sun.admin")
-        page.fill("#password", PASSWORD)
-        page.click("#login")
-        page.wait_for_url(re.compile(r"/reports/complaints$"))
+        log_in_browser(page, f"{reported.base}/reports/complaints", "sun.admin",
+                       r"/reports/complaints$")
         page.wait_for_load_state("networkidle")
         drawn = page.eval_on_selector_all("figure.chart img",
                                           "imgs => imgs.map(i => i.complete && i.naturalWidth)")
