@@ -58,6 +58,8 @@ class ComplaintIn(BaseModel):
     content: str = Field(max_length=5000)
     shipped_on: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD")
     important: bool = False
+    staff: str | None = Field(default=None, max_length=64, description=(
+        "The staff member complained about (service or attitude, 000 D2 §3.3)"))
 
 
 class Filed(BaseModel):
@@ -92,7 +94,7 @@ def create_api(policy: Policy) -> FastAPI:
                 policy, channel=body.channel, customer=body.customer.name,
                 phone=body.customer.phone, content=body.content, address=body.customer.address,
                 email=body.customer.email, shipped_on=body.shipped_on,
-                important=body.important, today=today)
+                important=body.important, today=today, staff=body.staff)
         except IntakeError as bad:
             audit.record_alone(actor=who.actor, action="file_complaint", outcome="refused",
                                via="api", reason=str(bad))

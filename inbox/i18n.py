@@ -84,6 +84,7 @@ TEXT: dict[str, dict[str, str]] = {
     "on_behalf": {"zh-CN": "代办（委托人）", "zh-TW": "代辦（委託人）", "en": "On behalf of"},
     "customer": {"zh-CN": "客户", "zh-TW": "客戶", "en": "Customer"},
     "content": {"zh-CN": "投诉内容", "zh-TW": "投訴內容", "en": "Complaint"},
+    "staff": {"zh-CN": "被投诉人员", "zh-TW": "被投訴人員", "en": "Staff complained about"},
     "route": {"zh-CN": "责任部门 / 经办人", "zh-TW": "責任部門 / 經辦人", "en": "Department / handler"},
     "category": {"zh-CN": "类别", "zh-TW": "類別", "en": "Category"},
     "status": {"zh-CN": "状态", "zh-TW": "狀態", "en": "Status"},

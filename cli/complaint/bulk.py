@@ -4,7 +4,7 @@ One ``kefu complaint file`` per complaint spends most of its time starting Pytho
 importing Prefect (about 2 s on a busy 2-core machine); a call centre's batch, or a bench,
 files hundreds through one process. Each line of the file is one 客户投诉表 as a JSON object
 with the options of ``kefu complaint file`` (channel, customer, phone, content, address,
-email, shipped_on, important); a .csv or .xlsx table with those columns works too (a call
+email, shipped_on, important, staff); a .csv or .xlsx table with those columns works too (a call
 centre's spreadsheet). Files are read as offices save them (``tasks/tables.py``: UTF-8 or
 GB18030). Every line is checked first: one bad line is a one-line error naming its line (or
 row) and field (exit 2), and nothing is filed.
@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 FIELDS = ("channel", "customer", "phone", "content", "address", "email", "shipped_on",
-          "important")
+          "important", "staff")
 YES = ("1", "true", "yes", "y", "是", "重要")
 NO = ("", "0", "false", "no", "n", "否")
 

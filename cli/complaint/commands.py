@@ -42,6 +42,8 @@ def complaint_file(
     email: Annotated[str | None, typer.Option(help="The customer's e-mail, for the feedback form")] = None,
     shipped_on: Annotated[str | None, typer.Option(help="Date the goods left the warehouse, YYYY-MM-DD")] = None,
     important: Annotated[bool, typer.Option(help="Keep the record long-term")] = False,
+    staff: Annotated[str | None, typer.Option(
+        help="The staff member complained about, for a service or attitude complaint (§3.3)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """File a complaint (客户投诉表); prints its number and starts its flow run."""
@@ -54,7 +56,7 @@ def complaint_file(
     today = now().astimezone(ZoneInfo(policy.calendar.timezone)).date()
     data = parse_complaint(policy, channel=channel, customer=customer, phone=phone,
                            content=content, address=address, email=email,
-                           shipped_on=shipped_on, important=important, today=today)
+                           shipped_on=shipped_on, important=important, today=today, staff=staff)
     complaint = file_complaint(policy, data)
     flow_run_id = _start_run(complaint.number)
     if as_json:

@@ -12,6 +12,7 @@ from policy.load import load_policy
 from tasks import case_records as records
 from tasks import labels
 from tasks.complaint.case import get
+from tasks.complaint.intake import staff_named
 from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 
@@ -33,7 +34,8 @@ def complaint_view(number: str) -> dict:
             "department": complaint.department_key, "handler": complaint.handler_key,
             "customer": {"name": customer.name, "phone": customer.phone,
                          "address": customer.address, "email": customer.email},
-            "content": complaint.content, "important": complaint.important,
+            "content": complaint.content, "staff": staff_named(session, number),
+            "important": complaint.important,
             "special": complaint.special, "round": complaint.round, "priority": complaint.priority,
             "procedure": complaint.procedure, "resolution": complaint.resolution,
             "upheld": complaint.upheld, "satisfied": complaint.satisfied,
@@ -93,6 +95,7 @@ def _case_card(view: dict, w: CardWriter) -> str:
         "",
         *w.quote(view["content"]),
         "",
+        *([f"**被投诉人员** {w.text(view['staff'])}", ""] if view["staff"] else []),
         *calendar_notice(view["calendar"], w),
         f"**分类** {w.text(category)} · **责任部门** {w.text(department)} · **处理人** {w.text(handler)}"
         f" · **扣分** {view['points']}",

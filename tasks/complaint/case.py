@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from models import (
     ApprovalStatus,
@@ -31,7 +31,7 @@ from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
 from tasks.approvals import outcome as step_outcome
 from tasks.clocks import get_clock, meet_case_clock, meet_clock, move_clock, start_clock
 from tasks.complaint.classify import classify
-from tasks.complaint.intake import PROCESS
+from tasks.complaint.intake import PROCESS, staff_named
 from tasks.complaint.route import route
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_customer, notify_person
@@ -58,8 +58,10 @@ def message_context(complaint: Complaint, policy: Policy) -> dict:
                   if complaint.department_key else None)
     handler = (policy.organisation.person(complaint.handler_key)
                if complaint.handler_key else None)
+    session = object_session(complaint)
+    staff = staff_named(session, complaint.number) if session is not None else None
     return {"complaint": complaint, "category": category, "department": department,
-            "handler": handler, "policy": policy}
+            "handler": handler, "policy": policy, "staff": staff}
 
 
 # --- 登记 / 分类: register and classify (§2, §3) ---------------------------------------
@@ -332,8 +334,9 @@ def _criticise(session: Session, policy: Policy, complaint: Complaint, task: App
         CaseEvent.case_number == complaint.number, CaseEvent.kind == "public_criticism"))
     if done:  # once per case: a second round of handling is not a second penalty
         return
+    person = task.decision_data.get("person") or staff_named(session, complaint.number)
     events.record(session, PROCESS, complaint.number, "public_criticism", task.decided_by,
-                  person=task.decision_data.get("person"), penalty=task.comment)
+                  person=person, penalty=task.comment)
 
 
 def _finish_handling(session: Session, policy: Policy, complaint: Complaint, by: str) -> None:

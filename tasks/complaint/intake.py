@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Complaint, ComplaintStatus, Customer
+from models import CaseEvent, Complaint, ComplaintStatus, Customer
 from models.db import session_scope
 from policy.schema import Policy
 from tasks import events
@@ -25,10 +25,12 @@ from tasks.clocks import start_clock
 from tasks.complaint.priority import complaint_priority
 from tasks.deadlines import calendar_for, now
 from tasks.people import resolve_assignee
+from tasks.text import one_line
 
 PROCESS = "complaint"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}[0-9]$")
 MAX_CONTENT = 5000
+MAX_STAFF = 64
 
 
 class IntakeError(ValueError):
@@ -51,12 +53,15 @@ class ComplaintInput:
     email: str | None = None
     shipped_on: date | None = None
     important: bool = False
+    # 000 D2 §3.3: a complaint about service or attitude names the staff member (被投诉的
+    # 当事人) whom 营管办 criticises; the customer's words, as the form records them.
+    staff: str | None = None
 
 
 def parse_complaint(
     policy: Policy, *, channel: str, customer: str, phone: str, content: str,
     address: str | None = None, email: str | None = None, shipped_on: str | None = None,
-    important: bool = False, today: date | None = None,
+    important: bool = False, today: date | None = None, staff: str | None = None,
 ) -> ComplaintInput:
     """Check every field; the first bad one raises IntakeError naming it."""
     if channel not in policy.complaint.channels:
@@ -81,10 +86,13 @@ def parse_complaint(
             raise IntakeError("shipped_on", f"{shipped_on!r} is not a date (YYYY-MM-DD)") from None
         if today is not None and shipped > today:
             raise IntakeError("shipped_on", f"{shipped_on} is in the future")
+    staff = one_line(staff or "") or None
+    if staff is not None and len(staff) > MAX_STAFF:
+        raise IntakeError("staff", f"longer than {MAX_STAFF} characters")
     return ComplaintInput(
         channel=channel, customer=customer.strip(), phone=phone.strip(), content=content.strip(),
         address=(address or "").strip() or None, email=email.strip() if email else None,
-        shipped_on=shipped, important=important,
+        shipped_on=shipped, important=important, staff=staff,
     )
 
 
@@ -121,9 +129,17 @@ def _insert(session: Session, policy: Policy, data: ComplaintInput) -> Complaint
     session.add(complaint)
     session.flush()
     events.record(session, PROCESS, number, "received", "kefu", channel=data.channel,
-                  customer=customer.name, important=data.important, priority=complaint.priority)
+                  customer=customer.name, important=data.important, priority=complaint.priority,
+                  **({"staff": data.staff} if data.staff else {}))
     start_case_clocks(session, policy, complaint)
     return complaint
+
+
+def staff_named(session: Session, number: str) -> str | None:
+    """The staff member the customer named when the complaint was filed (§3.3), if any."""
+    received = session.scalar(select(CaseEvent).where(
+        CaseEvent.case_number == number, CaseEvent.kind == "received").order_by(CaseEvent.id))
+    return (received.detail or {}).get("staff") if received is not None else None
 
 
 def _customer(session: Session, data: ComplaintInput, at: datetime) -> Customer:
