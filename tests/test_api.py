@@ -6,7 +6,6 @@ call is audited, and the OpenAPI schema documents the API's routes only."""
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from conftest import KEFU, ROOT
 from sqlalchemy import func, select
-from test_inbox import serve_inbox
+from test_inbox import inbox_env, serving
 
 from models import ApiIdempotency, ApprovalTask, AuditEntry, Complaint, Customer
 from models.db import session_scope
@@ -59,26 +58,13 @@ class Api:
 def api(tmp_path_factory, mailbox):
     data = tmp_path_factory.mktemp("api")
     port = free_port()
-    env = {**os.environ, "KEFU_DATA_DIR": str(data),
-           "KEFU_DATABASE_URL": f"sqlite:///{data / 'kefu.db'}",
-           "KEFU_MAIL_URL": f"mailto://127.0.0.1:{mailbox.port}?from=kefu@test.example&mode=insecure",
-           "KEFU_INBOX_URL": f"http://127.0.0.1:{port}", "KEFU_SECRET_KEY": secrets.token_urlsafe(32),
-           # No Prefect: a filing waits for the reconciler, a decision for its wake-up.
-           "KEFU_PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-    env["PREFECT_API_URL"] = env["KEFU_PREFECT_API_URL"]
-    for name in ("KEFU_NOW", "KEFU_POLICY"):
-        env.pop(name, None)
+    env = inbox_env(data, f"http://127.0.0.1:{port}", mailbox.port)
     a = Api(env, f"http://127.0.0.1:{port}")
     assert a.kefu("init").returncode == 0
     a.create_key("hotline", "--scope", "intake")
     a.create_key("chen", "--scope", "person", "--person", "chen.qe")
     a.create_key("liu", "--scope", "person", "--person", "liu.quality")
-    with pytest.MonkeyPatch.context() as mp, serve_inbox(env, port, data / "inbox.log"):
-        for key in ("KEFU_DATA_DIR", "KEFU_DATABASE_URL", "KEFU_MAIL_URL", "KEFU_INBOX_URL",
-                    "KEFU_SECRET_KEY", "KEFU_PREFECT_API_URL"):
-            mp.setenv(key, env[key])
-        mp.delenv("KEFU_NOW", raising=False)
-        mp.delenv("KEFU_POLICY", raising=False)
+    with serving(env, port, data / "inbox.log"):
         yield a
 
 
