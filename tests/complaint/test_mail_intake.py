@@ -10,12 +10,13 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import wait_for
+from conftest import ROOT, wait_for
 
 from runtime.ports import free_port
 
@@ -232,3 +233,17 @@ def test_a_bad_mailbox_url_or_an_unreachable_mailbox_is_one_line(offline_kefu):
     assert down.returncode == 2
     assert down.stderr.startswith("error: mailbox: imaps://kefu@127.0.0.1:") and "cannot connect" in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1
+
+
+
+def test_the_scheduled_mailbox_flow_files_new_mail_once(imap_server, offline_kefu, prefect_api):
+    """The ``mailbox`` deployment's flow (prefect.yaml), run twice against a real Prefect server."""
+    imap_server.deliver(_gb18030_mail())
+    env = {**offline_kefu.env, "KEFU_MAILBOX_URL": imap_server.url,
+           "KEFU_PREFECT_API_URL": prefect_api, "PREFECT_API_URL": prefect_api}
+    script = "from flows.mailbox_intake import mailbox_intake; print(mailbox_intake()['filed'])"
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True,
+                           text=True, timeout=180, check=True).stdout.splitlines()[-1] for _ in range(2)]
+
+    assert runs == [f"[{sorted(_numbers(offline_kefu))[0]!r}]", "[]"]
+    assert len(_numbers(offline_kefu)) == 1
