@@ -1,4 +1,5 @@
-"""Start, check and stop the local Prefect server (SQLite) kefu uses by default."""
+"""Start, check and stop the Prefect server kefu uses: SQLite under kefu's data directory by
+default, PostgreSQL with KEFU_PREFECT_DATABASE_URL (the production setting)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import httpx
 
 from models.db import data_dir
 from runtime.polling import until
-from runtime.settings import api_url, configure
+from runtime.settings import api_url, configure, prefect_database_url
 
 
 class ServerError(RuntimeError):
@@ -38,18 +39,22 @@ def start(wait: float = 120.0, progress=print) -> str:
     """Start ``prefect server start`` in the background unless one already answers."""
     configure()
     url = api_url()
+    database = prefect_database_url()  # a bad one is refused before anything starts
     if is_up(url):
         return url
     parsed = urlparse(url)
     pid_file, log_file = _files()
-    progress(f"Starting the Prefect server at {parsed.scheme}://{parsed.netloc} "
+    where = "PostgreSQL" if database else "SQLite"
+    progress(f"Starting the Prefect server at {parsed.scheme}://{parsed.netloc} on {where} "
              f"(log: {log_file}) …")
     with log_file.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", parsed.hostname,
              "--port", str(parsed.port or 4200)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=os.environ.copy(),
+            start_new_session=True,
+            env={**os.environ, **({"PREFECT_SERVER_DATABASE_CONNECTION_URL": database}
+                                  if database else {})},
         )
     pid_file.write_text(str(process.pid))
 

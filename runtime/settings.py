@@ -49,6 +49,21 @@ def server_env(api: str) -> dict[str, str]:
     return {"PREFECT_SERVER_CORS_ALLOWED_ORIGINS": f"{parsed.scheme}://{parsed.netloc}"}
 
 
+def prefect_database_url() -> str | None:
+    """Prefect's own database for the server kefu starts (KEFU_PREFECT_DATABASE_URL): the
+    production setting is PostgreSQL (Prefect's answer to its SQLite write lock, issue 20);
+    unset, Prefect keeps SQLite under its home. Any PostgreSQL URL is given Prefect's driver
+    (asyncpg); another scheme is refused in one line (``kefu server start``)."""
+    url = os.environ.get("KEFU_PREFECT_DATABASE_URL", "").strip()
+    if not url:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
+        raise ValueError("KEFU_PREFECT_DATABASE_URL: expected a PostgreSQL URL "
+                         "(postgresql://user@host:5432/prefect)")
+    return f"postgresql+asyncpg://{rest}"
+
+
 def api_url() -> str:
     configure()
     return os.environ["PREFECT_API_URL"]
