@@ -28,6 +28,7 @@ DOVECOT_MISSING = ("DOVECOT IS NOT INSTALLED OR DID NOT START ({why}): the mail-
 @dataclass
 class ImapServer:
     port: int
+    tls_port: int  # imaps with a self-signed certificate nobody trusts
 
     @property
     def url(self) -> str:
@@ -65,7 +66,8 @@ def imap_server(tmp_path):
     uid, gid, settings = _accounts()
     mail = Path(tempfile.mkdtemp(prefix="kefu-maildir-"))  # outside tmp_path: nobody reads it
     os.chown(mail, uid, gid)
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    _self_signed(tmp_path)
     (tmp_path / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n", encoding="utf-8")
     (tmp_path / "users").chmod(0o644)
     (tmp_path / "dovecot.conf").write_text(f"""
@@ -76,7 +78,9 @@ log_path = {tmp_path}/dovecot.log
 {settings}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{tmp_path}/cert.pem
+ssl_key = <{tmp_path}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain
 mail_location = maildir:{mail}/%u
@@ -95,13 +99,14 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """, encoding="utf-8")
     server = subprocess.Popen([binary, "-F", "-c", str(tmp_path / "dovecot.conf")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    box = ImapServer(port)
+    box = ImapServer(port, tls_port)
 
     def answers() -> bool:
         if server.poll() is not None:
@@ -131,6 +136,25 @@ service imap-login {{
         server.kill()
         server.wait()
     shutil.rmtree(mail, ignore_errors=True)
+
+
+def _self_signed(folder: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    start = datetime.now(UTC) - timedelta(days=1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .not_valid_after(start + timedelta(days=7)).sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
 
 def _mail(message_id: str, sender: str, headers: str, body: bytes, subject: str = "") -> bytes:
@@ -247,3 +271,22 @@ def test_the_scheduled_mailbox_flow_files_new_mail_once(imap_server, offline_kef
 
     assert runs == [f"[{sorted(_numbers(offline_kefu))[0]!r}]", "[]"]
     assert len(_numbers(offline_kefu)) == 1
+
+
+def test_imaps_refuses_a_certificate_nobody_trusts_unless_the_url_says_verify_no(imap_server, offline_kefu):
+    imap_server.deliver(_mail_without_phone())
+    url = f"imaps://{USER}:{PASSWORD}@127.0.0.1:{imap_server.tls_port}/INBOX"
+    offline_kefu.env["KEFU_MAILBOX_URL"] = url
+
+    refused = offline_kefu.run("mailbox", "poll", check=False)
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"error: mailbox: imaps://{USER}@127.0.0.1:{imap_server.tls_port}/INBOX: "
+                                     "certificate not trusted (self-signed certificate)")
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert _numbers(offline_kefu) == set()
+
+    offline_kefu.env["KEFU_MAILBOX_URL"] = url + "?verify=no"
+    accepted = offline_kefu.run("mailbox", "poll").stdout.splitlines()
+
+    assert accepted[-1].endswith("1 new mail(s), 1 filed, 0 not filed")
