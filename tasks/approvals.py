@@ -213,15 +213,15 @@ def _notify_active(session: Session, policy: Policy, lead: ApprovalTask,
 def request_message(session: Session, policy: Policy, task: ApprovalTask, context: dict,
                     suffix: str = "", event: str = "approval_requested") -> None:
     """The approval_requested message to the task's assignee, with a fresh signed link and a
-    fresh one-time code for the Prefect UI form. When the message was enqueued already (a
-    re-run), the link and code made here are never shown to anyone and expire unused."""
+    fresh one-time code for the Prefect UI form — made only when the message is new: a re-run
+    of the step finds it queued and issues nothing."""
     notify_person(
         session, policy, key=f"{task.case_number}:approval:{task.id}:requested{suffix}",
         process=task.process, case_number=task.case_number, event=event,
-        person_key=task.assignee_key,
-        context={**context, "task": task,
-                 "link": issue_link(session, policy, task.id, task.assignee_key),
-                 "form_code": issue_form_code(session, policy, task.id, task.assignee_key)},
+        person_key=task.assignee_key, context={**context, "task": task},
+        new_only=lambda: {
+            "link": issue_link(session, policy, task.id, task.assignee_key),
+            "form_code": issue_form_code(session, policy, task.id, task.assignee_key)},
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import quote
@@ -75,11 +76,16 @@ def enqueue(
     locale: str,
     context: dict,
     unreachable: str = "no address for this recipient in the policy",
+    new_only: Callable[[], dict] | None = None,
 ) -> Notification | None:
     """Put one message in the outbox. Returns None when a message with this key exists.
-    With no address the row is kept, unsent, saying why (``unreachable``)."""
+    With no address the row is kept, unsent, saying why (``unreachable``). ``new_only`` makes
+    the part of the context that must not be made for nothing (a signed link, a one-time
+    code): called only when the message is new."""
     if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
         return None
+    if new_only is not None:
+        context = {**context, **new_only()}
     message = compose(event, locale, context)
     row = Notification(
         idempotency_key=key, process=process, case_number=case_number, template=event,
@@ -101,7 +107,7 @@ def enqueue(
 
 def notify_person(
     session: Session, policy: Policy, *, key: str, process: str, case_number: str, event: str,
-    person_key: str, context: dict,
+    person_key: str, context: dict, new_only: Callable[[], dict] | None = None,
 ) -> Notification | None:
     person = policy.organisation.person(person_key)
     return enqueue(
@@ -110,6 +116,7 @@ def notify_person(
         locale=person.locale or policy.locale,
         context={"policy": policy, **context, "recipient": person,
                  "tz": policy.calendar.timezone},
+        new_only=new_only,
     )
 
 

@@ -141,6 +141,25 @@ def test_re_running_every_step_changes_nothing_and_sends_nothing_twice(db):
         approve(policy, task_id)
 
 
+def test_asking_again_for_a_queued_request_issues_no_link_or_code(db):
+    """A resumed run asks for its step again: the request is queued already, so no second
+    signed link or one-time code is made (they would sit in link_tokens unused)."""
+    from models import LinkToken
+
+    policy = load_policy()
+    number = file(policy, "包装破损")
+    case.classify_complaint(policy, number)
+    case.route_complaint(policy, number)
+    step = policy.complaint.handling_steps[0]
+    first = case.request_handling_step(policy, number, step, None)
+    with session_scope() as session:
+        issued = session.scalar(select(func.count()).select_from(LinkToken))
+    assert issued == 2                                   # the mail's link and the form's code
+    assert case.request_handling_step(policy, number, step, None) == first
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(LinkToken)) == issued
+
+
 def test_purge_removes_only_expired_ordinary_cases(db):
     policy = load_policy()
     ordinary, important = file(policy, "口感差"), file(policy, "口感差", important=True)
