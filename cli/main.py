@@ -89,6 +89,7 @@ def approvals_list(
 ) -> None:
     """Pending approval tasks, soonest due first."""
     from models.db import session_scope
+    from tasks import labels
     from tasks.approvals import pending_tasks, task_view
     from tasks.deadlines import local_time
 
@@ -97,12 +98,15 @@ def approvals_list(
     if as_json:
         emit_json(rows)
         return
-    tz = load_policy().calendar.timezone
+    policy = load_policy()
+    tz = policy.calendar.timezone
     for row in rows:
         # An "approve" that must carry a field (the 180-day --outcome, a --category) says so.
         needs = "".join(f" --{name} {'|'.join(values)}" for name, values in row["choices"].items())
         decisions = "/".join(d + needs if d == "approve" else d for d in row["decisions"])
-        typer.echo(f"#{row['id']:<5} {row['case']}  {row['label']}  → {row['assignee']}  "
+        # Who in words; the decisions stay as --decision takes them.
+        typer.echo(f"#{row['id']:<5} {row['case']}  {row['label']}  "
+                   f"→ {labels.person(row['assignee'], policy.organisation)}  "
                    f"due {local_time(row['due_at'], tz)}  level {row['escalation_level']}  "
                    f"[{decisions}]")
     if not rows:
@@ -203,7 +207,8 @@ def _real_clock_only(command: str, why: str) -> None:
 @server_app.command("start")
 @clear_errors
 def server_start() -> None:
-    """Start the local Prefect server (SQLite) in the background."""
+    """Start the Prefect server in the background: SQLite in kefu's data directory, or
+    PostgreSQL when KEFU_PREFECT_DATABASE_URL is set (the production setting)."""
     from runtime.server import start
 
     _real_clock_only("server start", "starts the Prefect server, whose schedules and run times "

@@ -50,6 +50,8 @@ STATUSES: dict[str, Words] = {
     # reviews and spends
     "met": ("已完成", "已完成", "met"),
     "overdue": ("已逾期", "已逾期", "overdue"),
+    "at_risk": ("即将到期", "即將到期", "due soon"),
+    "on_time": ("正常", "正常", "on time"),
     "scheduled": ("已排期", "已排期", "scheduled"),
     "recorded": ("已入账", "已入賬", "recorded"),
     "awaiting_approval": ("待批准", "待批准", "awaiting approval"),

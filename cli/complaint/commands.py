@@ -124,13 +124,17 @@ def complaint_list(
                     "waiting_on": [{**w, "due_at": w["due_at"].isoformat()} for w in row["waiting_on"]]}
                    for row in rows])
         return
-    tz = policy.calendar.timezone
+    from tasks import labels
+
+    tz, org = policy.calendar.timezone, policy.organisation
     for row in rows:
-        waiting = ", ".join(f"{w['step']}→{w['assignee']}" for w in row["waiting_on"]) or "—"
+        waiting = ", ".join(f"{w['label']}→{labels.person(w['assignee'], org)}"
+                            for w in row["waiting_on"]) or "—"
         due = local_time(row["next_due_at"], tz) if row["next_due_at"] else "—"
-        typer.echo(f"{row['number']}  {row['status']:<9} {row['category'] or '—':<17} "
-                   f"{row['department'] or '—':<16} {row['timing']:<8} {due:<17} {waiting}  "
-                   f"{one_line(row['customer'])}")
+        category = policy.complaint.category(row["category"]).label if row["category"] else "待人工分类"
+        department = org.department(row["department"]).name if row["department"] else "—"
+        typer.echo(f"{row['number']}  {labels.status(row['status'])}  {category}  {department}  "
+                   f"{labels.status(row['timing'])}  {due}  {waiting}  {one_line(row['customer'])}")
     if not rows:
         typer.echo("no complaints match")
 

@@ -84,12 +84,16 @@ def prospect_list(as_json: JSON = False) -> None:
     if as_json:
         _emit(rows)
         return
-    tz = load_policy().calendar.timezone
+    from tasks import labels
+
+    policy = load_policy()
+    tz = policy.calendar.timezone
     for row in rows:
-        nxt = (f"{row['next_review']} {local_time(row['next_review_due_at'], tz)}"
+        nxt = (f"{labels.clock(row['next_review'])} {local_time(row['next_review_due_at'], tz)}"
                if row["next_review"] else "—")
-        typer.echo(f"{row['number']}  {row['status']:<13} {row['owner']:<12} {one_line(row['name'])}  "
-                   f"next: {nxt}")
+        typer.echo(f"{row['number']}  {labels.status(row['status'])}  "
+                   f"{labels.person(row['owner'], policy.organisation)}  {one_line(row['name'])}  "
+                   f"下次评审：{nxt}")
     if not rows:
         typer.echo("no prospects")
 

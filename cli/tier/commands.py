@@ -60,15 +60,18 @@ def customers_show(
     if as_json:
         emit_json(view)
         return
+    from tasks import labels
     from tasks.deadlines import local_time
 
-    tz = load_policy().calendar.timezone
+    policy = load_policy()
+    tz = policy.calendar.timezone
     typer.echo(f"{one_line(view['name'])} ({one_line(view['phone'])})  grade {view['grade'] or '—'}"
                f"{' (temporary)' if view['grade_temporary'] else ''}  "
-               f"territory {one_line(view['territory'] or '—')}")
+               f"territory {one_line(labels.territory(view['territory'], policy))}")
     for change in view["grade_history"]:
         typer.echo(f"  {local_time(change['at'], tz)}  {change['from'] or '—'} → {change['to']}  "
-                   f"by {one_line(change['by'] or '—')}: {one_line(change['reason'] or '')}")
+                   f"by {one_line(labels.person(change['by'], policy.organisation))}: "
+                   f"{one_line(change['reason'] or '')}")
 
 
 @tiers_app.command("start")
@@ -205,14 +208,18 @@ def tiers_case(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """An A application, order exception or temporary-grade review."""
+    from tasks import labels
     from tasks.text import one_line
-    from tasks.tier.grades import tier_case_view
+    from tasks.tier.grades import LABELS, tier_case_view
 
     view = tier_case_view(number)
     if as_json:
         emit_json(view)
         return
-    typer.echo(f"{view['number']} {view['kind']} {one_line(view['customer'])}: {view['status']}")
+    org = load_policy().organisation
+    typer.echo(f"{view['number']} {LABELS.get(view['kind'], view['kind'])} "
+               f"{one_line(view['customer'])}：{labels.status(view['status'])}")
     for task in view["approvals"]:
-        typer.echo(f"  #{task['id']} {one_line(task['label'])} → {one_line(task['assignee'])}: "
-                   f"{task['decision'] or 'pending'}")
+        done = labels.decision(task["decision"]) if task["decision"] else labels.status(task["status"])
+        typer.echo(f"  #{task['id']} {one_line(task['label'])} → {one_line(labels.person(task['assignee'], org))}："
+                   f"{done}")
