@@ -29,6 +29,9 @@ _PHONE_IN_TEXT = re.compile(
     r"(?<![0-9])(?:(?:\+?86[- ]?)?1[3-9][0-9](?:[- ]?[0-9]{4}){2}|0[1-9][0-9]{1,2}-?[0-9]{7,8})(?![0-9])")
 
 
+MAX_NAME = 128  # customers.name
+
+
 class AlreadyRead(Exception):
     """Another poll recorded this mail first; nothing of this filing is kept."""
 
@@ -82,11 +85,16 @@ def complaint_from_mail(policy: Policy, mail: IncomingMail) -> ComplaintInput:
     if not phone:
         raise IntakeError("phone", "the mail names no phone number (complaint.mailbox."
                                    "phone_when_missing is not set)")
+    customer = mail.sender_name or mail.sender_address
+    if not found and mail.sender_name and mail.sender_address:
+        # A customer is a name and a phone: two 王先生 sharing the placeholder would be one
+        # customer with one e-mail, and one would get the other's replies.
+        customer = f"{mail.sender_name[:MAX_NAME - len(mail.sender_address) - 2]}（{mail.sender_address}）"
     content = "\n\n".join(part for part in (mail.subject, mail.text) if part)
     if len(content) > MAX_CONTENT:  # the whole mail stays in the mailbox
         content = content[:MAX_CONTENT - 1] + "…"
     return parse_complaint(policy, channel=rules.channel,
-                           customer=mail.sender_name or mail.sender_address, phone=phone,
+                           customer=customer[:MAX_NAME], phone=phone,
                            content=content, email=mail.sender_address or None)
 
 

@@ -12,13 +12,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, wait_for
 
 from runtime.ports import free_port
+from tasks.complaint.intake import IntakeError
+from tasks.complaint.mail_intake import complaint_from_mail
+from tasks.mail_reader import IncomingMail
 
 USER, PASSWORD = "kefu", "mailbox-secret"
 DOVECOT_MISSING = ("DOVECOT IS NOT INSTALLED OR DID NOT START ({why}): the mail-intake tests NOT "
@@ -244,6 +247,34 @@ def test_a_mail_to_the_complaints_mailbox_becomes_exactly_one_written_complaint(
 
     assert third[0].startswith("filed ") and third[0].endswith("<later-1@example.cn>")
     assert len(_numbers(offline_kefu)) == 4
+
+
+def _from(name: str, address: str, text: str) -> IncomingMail:
+    return IncomingMail(message_id=f"<{address}>", sender_name=name, sender_address=address,
+                        recipients=("kefu@distillery.example",), subject="投诉", text=text, automatic=False)
+
+
+def test_two_senders_of_one_name_without_a_phone_number_are_two_customers(policy):
+    first = complaint_from_mail(policy, _from("王先生", "a@example.cn", "酒有异味"))
+    second = complaint_from_mail(policy, _from("王先生", "b@example.cn", "酒有异味"))
+    with_phone = complaint_from_mail(policy, _from("王先生", "c@example.cn", "酒有异味，电话13900139000"))
+
+    assert (first.customer, first.phone) == ("王先生（a@example.cn）", "00000000000")
+    assert (second.customer, second.phone) == ("王先生（b@example.cn）", "00000000000")
+    assert (with_phone.customer, with_phone.phone) == ("王先生", "13900139000")
+    assert first.channel == "written" and first.content == "投诉\n\n酒有异味"
+
+
+def test_an_auto_reply_or_a_mail_to_another_address_is_not_a_complaint(policy):
+    auto = IncomingMail(message_id="<x>", sender_name="", sender_address="a@example.cn",
+                        recipients=(), subject="自动回复", text="我在休假", automatic=True)
+    with pytest.raises(IntakeError, match="automatic"):
+        complaint_from_mail(policy, auto)
+    shared = policy.model_copy(update={"complaint": policy.complaint.model_copy(update={
+        "mailbox": policy.complaint.mailbox.model_copy(update={"address": "kefu@distillery.example"})})})
+    with pytest.raises(IntakeError, match="not addressed to the complaints address"):
+        complaint_from_mail(shared, replace(_from("李娜", "l@example.cn", "x"),
+                                            recipients=("sales@distillery.example",)))
 
 
 def test_a_bad_mailbox_url_or_an_unreachable_mailbox_is_one_line(offline_kefu):
