@@ -7,6 +7,7 @@ Message-IDs of the whole folder, then fetches only the mails not seen before.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import re
@@ -128,7 +129,24 @@ def _fetch(client: imaplib.IMAP4, uid: bytes) -> bytes:
 
 
 def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A folder name as IMAP writes it: modified UTF-7 (RFC 3501 §5.1.3; ``投诉`` is
+    ``&YpWLyQ-``), quoted."""
+    encoded, run = [], []
+
+    def flush() -> None:
+        if run:
+            data = base64.b64encode("".join(run).encode("utf-16-be")).decode("ascii")
+            encoded.append("&" + data.rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for char in folder:
+        if " " <= char <= "~":
+            flush()
+            encoded.append("&-" if char == "&" else char)
+        else:
+            run.append(char)
+    flush()
+    return '"' + "".join(encoded).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _text(exc: Exception) -> str:

@@ -277,7 +277,7 @@ def test_an_auto_reply_or_a_mail_to_another_address_is_not_a_complaint(policy):
                                             recipients=("sales@distillery.example",)))
 
 
-def test_a_bad_mailbox_url_or_an_unreachable_mailbox_is_one_line(offline_kefu):
+def test_a_bad_mailbox_url_an_unreachable_mailbox_or_a_refused_login_is_one_line(imap_server, offline_kefu):
     offline_kefu.env["KEFU_MAILBOX_URL"] = "pop3://kefu:x@127.0.0.1/INBOX"
     bad = offline_kefu.run("mailbox", "poll", check=False)
     assert bad.returncode == 2
@@ -288,6 +288,29 @@ def test_a_bad_mailbox_url_or_an_unreachable_mailbox_is_one_line(offline_kefu):
     assert down.returncode == 2
     assert down.stderr.startswith("error: mailbox: imaps://kefu@127.0.0.1:") and "cannot connect" in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1
+
+    offline_kefu.env["KEFU_MAILBOX_URL"] = imap_server.url.replace(PASSWORD, "wrong")
+    refused = offline_kefu.run("mailbox", "poll", check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (f"error: mailbox: imap://{USER}@127.0.0.1:{imap_server.port}/INBOX: "
+                                      "[AUTHENTICATIONFAILED] Authentication failed.")
+
+    offline_kefu.env["KEFU_MAILBOX_URL"] = imap_server.url.replace("/INBOX", "/没有")
+    missing = offline_kefu.run("mailbox", "poll", check=False)
+    assert missing.returncode == 2 and missing.stderr.strip().endswith("no folder '没有'")
+
+
+def test_a_folder_with_a_chinese_name_is_read(imap_server, offline_kefu):
+    with imaplib.IMAP4("127.0.0.1", imap_server.port, timeout=10) as client:
+        client.login(USER, PASSWORD)
+        assert client.create('"&YpWLyQ-"')[0] == "OK"  # 投诉, as IMAP writes it (modified UTF-7)
+        assert client.append('"&YpWLyQ-"', None, None, _html_only_mail())[0] == "OK"
+    offline_kefu.env["KEFU_MAILBOX_URL"] = imap_server.url.replace("/INBOX", "/%E6%8A%95%E8%AF%89")
+
+    polled = offline_kefu.run("mailbox", "poll").stdout.splitlines()
+
+    assert polled[-1] == (f"imap://{USER}@127.0.0.1:{imap_server.port}/投诉: "
+                          "1 new mail(s), 1 filed, 0 not filed")
 
 
 
