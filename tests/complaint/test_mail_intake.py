@@ -344,3 +344,17 @@ def test_imaps_refuses_a_certificate_nobody_trusts_unless_the_url_says_verify_no
     accepted = offline_kefu.run("mailbox", "poll").stdout.splitlines()
 
     assert accepted[-1].endswith("1 new mail(s), 1 filed, 0 not filed")
+
+
+def test_two_polls_at_once_file_each_mail_once(imap_server, offline_kefu):
+    for raw in (_gb18030_mail(), _html_only_mail(), _mail_without_phone()):
+        imap_server.deliver(raw)
+    env = {**offline_kefu.env, "KEFU_MAILBOX_URL": imap_server.url}
+    polls = [subprocess.Popen([sys.executable, "-m", "cli.main", "mailbox", "poll"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [poll.communicate(timeout=120) for poll in polls]
+
+    assert [poll.returncode for poll in polls] == [0, 0], outputs
+    filed = [line for out, _ in outputs for line in out.splitlines() if line.startswith("filed ")]
+    assert len(filed) == 3
+    assert len(_numbers(offline_kefu)) == 3
