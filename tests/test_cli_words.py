@@ -46,3 +46,14 @@ def test_development_projects_are_listed_in_words(db):  # noqa: F811
     listed = shown("new-customer", "list")
     assert "立项审批中" in listed and "郑业务（业务员）" in listed
     assert [c for c in CODES if c in listed] == [] and codes_in(listed) == []
+
+
+def test_the_project_card_shows_words_where_it_stored_codes(db):  # noqa: F811
+    policy = load_policy()
+    number = prospect_case.apply_prospect(policy, name="华东铸造厂", product_line="cast_balls",
+                                          expected_annual_revenue="3500000", owner="zheng.sales").number
+    card = shown("new-customer", "show", number)
+    assert "立项审批中" in card and "郑业务（业务员）" in card and "铸球" in card
+    assert "## 评审" in card and "## 审批" in card and "提交立项申请" in card
+    assert [c for c in CODES + ("cast_balls", "lin.dev", "pending") if c in card] == []
+    assert codes_in(card) == []

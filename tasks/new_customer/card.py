@@ -10,6 +10,7 @@ from models import ApprovalStatus, ApprovalTask, Clock
 from models.db import session_scope
 from policy.load import load_policy
 from tasks import case_records as records
+from tasks import labels
 from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 from tasks.new_customer import case
@@ -102,36 +103,45 @@ def prospect_card_text(number: str) -> str:
 
 
 def _prospect_card(view: dict, w: CardWriter) -> str:
-    """The project card: status, budget, the coming reviews and the decisions so far."""
-    tz = load_policy().calendar.timezone
+    """The project card: status, budget, the coming reviews and the decisions so far, every
+    code in words (tasks/labels.py)."""
+    policy = load_policy()
+    org = policy.organisation
 
     def local(value: str) -> str:
-        return local_time(value, tz)
+        return local_time(value, policy.calendar.timezone)
+
+    def review(name: str) -> str:
+        return labels.clock(name)
 
     budget = view["budget"]
     lines = [f"# 新客户开发 {w.text(view['number'])}: {w.text(view['name'])}", "",
-             f"- status: **{w.text(view['status'])}**  owner: {w.text(view['owner'])}",
-             f"- product line: {w.text(view['product_line'])}, expected annual revenue "
-             f"{w.text(view['expected_annual_revenue'])}",
-             f"- budget: {w.text(budget['amount'] or '—')} (spent {w.text(budget['spent'])})"]
+             f"- 状态：**{w.text(labels.status(view['status']))}**　实施人："
+             f"{w.text(labels.person(view['owner'], org))}",
+             f"- 产品线：{w.text(labels.product_line(view['product_line'], policy))}，预计年新增业务量 "
+             f"{w.text(view['expected_annual_revenue'])} 元",
+             f"- 预算：{w.text(budget['amount'] or '—')}（已支出 {w.text(budget['spent'])}）"]
     if view["qualification_reason"]:
-        lines.append(f"- qualification: {w.text(view['qualification_reason'])}")
+        lines.append(f"- 立项标准：{w.text(labels.reason(view['qualification_reason']))}")
     if view["next_review"]:
         nxt = view["next_review"]
-        lines.append(f"- **next review: {w.text(nxt['review'])} on {w.text(local(nxt['due_at']))}**")
+        lines.append(f"- **下次评审：{w.text(review(nxt['review']))}，{w.text(local(nxt['due_at']))}**")
     lines += ["", *calendar_notice(view["calendar"], w)] if view["calendar"] else []
-    lines += ["", "## Reviews", "", "| review | due | status |", "|---|---|---|"]
-    lines += [f"| {w.cell(r['review'])} | {w.cell(local(r['due_at']))} | {w.cell(r['status'])} |"
-              for r in view["reviews"]]
-    lines += ["", "## Approvals", "", "| step | assignee | due | decision |", "|---|---|---|---|"]
-    lines += [f"| {w.cell(a['label'])} | {w.cell(a['assignee'])} | {w.cell(local(a['due_at']))} | "
-              f"{w.cell(a['decision'] or a['status'])} |" for a in view["approvals"]]
+    lines += ["", "## 评审", "", "| 评审 | 期限 | 状态 |", "|---|---|---|"]
+    lines += [f"| {w.cell(review(r['review']))} | {w.cell(local(r['due_at']))} | "
+              f"{w.cell(labels.status(r['status']))} |" for r in view["reviews"]]
+    lines += ["", "## 审批", "", "| 事项 | 办理人 | 期限 | 决定 |", "|---|---|---|---|"]
+    for a in view["approvals"]:
+        done = (f"{labels.decision(a['decision'], todo=labels.is_todo(a['decisions']))} · "
+                f"{labels.person(a['decided_by'], org)}" if a["decision"] else labels.status(a["status"]))
+        lines.append(f"| {w.cell(a['label'])} | {w.cell(labels.person(a['assignee'], org))} | "
+                     f"{w.cell(local(a['due_at']))} | {w.cell(done)} |")
     lines += ["", "## 跟踪记录", ""]
     lines += [f"- {w.text(local(r['at']))}{' **有进展**' if r['progress'] else ''} "
               f"{w.text(r['note'])}" for r in view["tracking"]] or ["- —"]
     lines += ["", "## 经过", ""]
-    lines += [f"- {w.text(local(e['at']))} **{w.text(e['kind'])}** ({w.text(e['actor'])})"
-              for e in view["events"]]
+    lines += [f"- {w.text(local(e['at']))} **{w.text(labels.event(e['kind']))}**"
+              f"（{w.text(labels.person(e['actor'], org))}）" for e in view["events"]]
     return "\n".join(lines)
 
 

@@ -173,7 +173,7 @@ def _assert_dashboard_shows_the_project(kefu, number: str, view: dict) -> None:
     cards = httpx.post(f"{api}/artifacts/latest/filter", json={
         "artifacts": {"key": {"any_": [f"prospect-{number.lower()}"]}}, "limit": 1}).json()
     card = cards[0]["data"].replace("\\", "") if cards else ""  # the card escapes Markdown
-    assert "## Reviews" in card and "won" in card
+    assert "## 评审" in card and "已移交销售公司" in card
     overview = httpx.post(f"{api}/artifacts/latest/filter", json={
         "artifacts": {"key": {"any_": ["new-customer-projects"]}}, "limit": 1}).json()
     table = str(overview[0]["data"]).replace("\\", "")
