@@ -16,13 +16,10 @@ from models.db import session_scope
 from runtime.polling import until
 from runtime.settings import configure
 from tasks.deadlines import now
-from tasks.decision_form import FORM_FIELDS, DecisionInput, pause_key_prefix
 
+# Prefect's settings before any Prefect import; Prefect itself is imported where it is used, so
+# a command that only files a case (start_case_run: plain HTTP) does not pay for it.
 configure()
-
-from prefect.deployments import run_deployment  # noqa: E402
-from prefect.exceptions import ObjectNotFound  # noqa: E402
-from prefect.flow_runs import NotPausedError  # noqa: E402
 
 log = logging.getLogger("kefu.runs")
 COMPLAINT_DEPLOYMENT = "complaint/complaint"
@@ -35,6 +32,7 @@ class PrefectUnavailable(RuntimeError):
 def wait_for_deployment(name: str = COMPLAINT_DEPLOYMENT, timeout: float = 90.0) -> None:
     """Block until the worker has registered ``name`` with the server."""
     from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
 
     async def registered() -> bool:
         async with get_client() as client:
@@ -57,16 +55,31 @@ def start_case_run(deployment: str, parameters: dict, name: str, idempotency_key
     The CLI and the worker's reconciler may both try: ``idempotency_key`` (the case's uid —
     numbers repeat in another database on the same server) makes the server keep one run per
     case. Prefect not answering, or the deployment not registered, raises
-    :class:`PrefectUnavailable`; the case stays stored and the reconciler starts it later."""
+    :class:`PrefectUnavailable`; the case stays stored and the reconciler starts it later.
+
+    Prefect's REST API directly (runtime/prefect_http.py), as ``run_deployment`` would call
+    it: a one-off command files a case in a fraction of the time importing Prefect takes."""
+    import httpx
+
+    from runtime.prefect_http import call, prefect_http
+
+    flow_name, _, deployment_name = deployment.partition("/")
     try:
-        run = run_deployment(deployment, parameters=parameters, timeout=0, flow_run_name=name,
-                             tags=tags or [], idempotency_key=idempotency_key)
-    except ObjectNotFound:
-        raise PrefectUnavailable(
-            f"deployment {deployment!r} is not registered: start `kefu worker`") from None
-    except Exception as exc:  # httpx errors, server down
+        with prefect_http() as http:
+            found = call(http, "GET", f"/deployments/name/{flow_name}/{deployment_name}")
+            if found.status_code == 404:
+                raise PrefectUnavailable(
+                    f"deployment {deployment!r} is not registered: start `kefu worker`")
+            found.raise_for_status()
+            created = call(http, "POST", f"/deployments/{found.json()['id']}/create_flow_run",
+                           json={"name": name, "parameters": parameters, "tags": tags or [],
+                                 "idempotency_key": idempotency_key})
+            created.raise_for_status()
+    except httpx.HTTPStatusError as exc:  # e.g. 401: the credentials (KEFU_PREFECT_AUTH)
+        raise PrefectUnavailable(f"Prefect server answered {exc.response.status_code}") from exc
+    except httpx.HTTPError as exc:  # server down or not answering
         raise PrefectUnavailable(f"Prefect server unreachable ({type(exc).__name__})") from exc
-    return str(run.id)
+    return str(created.json()["id"])
 
 
 def start_complaint_run(number: str) -> str:
@@ -85,6 +98,7 @@ def start_complaint_runs(numbers: list[str], concurrency: int = 4) -> dict[str, 
     """:func:`start_complaint_run` for a batch over one connection, a few at a time (the
     batch intake): {number: flow run id}. Same names, tags and idempotency keys."""
     from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
 
     with session_scope() as session:
         uids = dict(session.execute(select(Complaint.number, Complaint.uid)
@@ -129,6 +143,7 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
     """
     from tasks.approvals import lead_of
     from tasks.approvals import outcome as step_outcome
+    from tasks.decision_form import FORM_FIELDS
 
     with session_scope() as session:
         task = session.get(ApprovalTask, task_id)
@@ -172,6 +187,9 @@ def wake_task(task_id: int, patience: float = 5.0) -> str:
 
 async def _resume_if_waiting_on(run_id: UUID, task_id: int, run_input: dict) -> str:
     from prefect import get_client
+    from prefect.flow_runs import NotPausedError
+
+    from tasks.decision_form import pause_key_prefix
 
     async with get_client() as client:
         run = await client.read_flow_run(run_id)
@@ -214,6 +232,8 @@ async def _restore_form(run_id: UUID, state) -> bool:
     refused can go through. False when the state names no keys (not a kefu wait)."""
     import httpx
 
+    from tasks.decision_form import DecisionInput
+
     keyset = state.state_details.run_input_keyset
     if not keyset or "schema" not in keyset:
         return False
@@ -235,15 +255,16 @@ async def _resume(client, run_id: UUID, run_input: dict, patience: float = 2.0):
     Prefect's client then sleeps 2 s before trying again (and sleeps it once even with its
     retries turned off): that sleep was the slow tail of "decided → running again". So the
     first ``patience`` seconds are tried here with a plain HTTP client (the Prefect client's
-    URL and headers, so an API key or auth string still applies); after that Prefect's client
+    URL, credentials and TLS settings: runtime/prefect_http.py); after that Prefect's client
     and its longer back-off take over."""
     import httpx
     from prefect.client.schemas import OrchestrationResult
 
+    from runtime.prefect_http import prefect_headers
     from runtime.settings import api_tls_context
 
     deadline = time.monotonic() + patience
-    async with httpx.AsyncClient(base_url=str(client.api_url), headers=client._client.headers,
+    async with httpx.AsyncClient(base_url=str(client.api_url), headers=prefect_headers(),
                                  verify=api_tls_context(), timeout=30) as http:
         while time.monotonic() < deadline:
             response = await http.post(f"/flow_runs/{run_id}/resume", json={"run_input": run_input})

@@ -46,3 +46,22 @@ def test_kefu_clients_send_the_credentials_from_kefu_prefect_auth(guarded_api, t
     assert "answered: deployment 'complaint/complaint' not registered" in ok.stdout, ok.stderr
     wrong = _probe(guarded_api, "kefu:wrong", tmp_path)
     assert "answered" not in wrong.stdout and "401" in wrong.stderr, wrong.stderr[-2000:]
+
+
+START = ("from runtime.runs import PrefectUnavailable, start_case_run\n"
+         "try:\n    start_case_run('complaint/complaint', {}, 'probe', 'probe-key')\n"
+         "except PrefectUnavailable as exc:\n    print('answered:', exc)\n")
+
+
+def test_starting_a_case_s_run_over_plain_http_sends_the_credentials_too(guarded_api, tmp_path):
+    """start_case_run calls Prefect's REST API without Prefect's client (runtime/prefect_http):
+    the same credentials go along, and a wrong one is refused by the server, not ignored."""
+    env = {"PATH": "/usr/bin:/bin", "KEFU_PREFECT_API_URL": guarded_api,
+           "KEFU_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
+
+    def start(auth: str) -> str:
+        return subprocess.run([sys.executable, "-c", START], cwd=ROOT, capture_output=True,
+                              env={**env, "KEFU_PREFECT_AUTH": auth}, text=True,
+                              timeout=120).stdout
+    assert "answered: deployment 'complaint/complaint' is not registered" in start("kefu:s3cret-pass")
+    assert "answered: Prefect server answered 401" in start("kefu:wrong")
