@@ -22,6 +22,7 @@ from models.db import session_scope
 from policy.schema import Policy
 from runtime.settings import run_url
 from tasks import audit, labels
+from tasks.complaint import report_views
 from tasks.complaint.card import complaint_view
 from tasks.complaint.listing import (
     TIMINGS,
@@ -42,22 +43,10 @@ def add_owner_routes(app: FastAPI, policy: Policy, *, page: Callable, read_sessi
     org = policy.organisation
 
     def department_name(key: str | None, locale: str) -> str:
-        if not key:
-            return "—"
-        try:
-            found = org.department(key)
-        except KeyError:
-            return key
-        return (found.name_en or found.name) if locale == "en" else found.name
+        return labels.department(key, org, locale)
 
     def category_name(key: str | None, locale: str) -> str:
-        if not key:
-            return "—"
-        try:
-            found = policy.complaint.category(key)
-        except KeyError:
-            return key
-        return (found.label_en or found.label) if locale == "en" else found.label
+        return report_views.category_name(policy, key, locale)
 
     @app.get("/cases", response_class=HTMLResponse)
     def cases(request: Request, status: str = "", department: str = "", category: str = "",
@@ -164,9 +153,11 @@ def _day_start(text: str, tz) -> datetime | None:
 
 
 def _day_end(text: str, tz) -> datetime | None:
+    """The last moment of the day (the filter's "to" day counts whole)."""
     day = _date(text)
-    return datetime.combine(day + timedelta(days=1), time.min, tz) - timedelta(microseconds=1) \
-        if day else None
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1), time.min, tz) - timedelta(microseconds=1)
 
 
 def _date(text: str) -> date | None:

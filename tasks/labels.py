@@ -246,6 +246,17 @@ def product_line(code: str | None, policy: Policy, locale: str = "zh-CN") -> str
     return _named(lines.get(code or ""), code, locale)
 
 
+def department(key: str | None, org: Organisation, locale: str = "zh-CN") -> str:
+    """质量部 for ``quality``: the policy's ``organisation.departments``; an unknown key stays."""
+    if not key:
+        return "—"
+    try:
+        found = org.department(key)
+    except KeyError:
+        return key
+    return (found.name_en or found.name) if locale == "en" else found.name
+
+
 def person(key: str | None, org: Organisation, locale: str = "zh-CN") -> str:
     """陈工（质量工程师）: a person by name and title; a key the policy no longer knows (a
     person who left, ``kefu`` itself, an OS user) stays as it is."""

@@ -51,7 +51,10 @@ def _word(words: tuple[str, str, str], locale: str) -> str:
     return words[labels.LOCALES.index(locale)] if locale in labels.LOCALES else words[0]
 
 
-def category_name(policy: Policy, key: str, locale: str) -> str:
+def category_name(policy: Policy, key: str | None, locale: str) -> str:
+    """产品质量 for ``quality``: the policy's complaint category in the reader's words."""
+    if not key:
+        return "—"
     if key in UNSET:
         return _word(UNSET[key], locale)
     try:
@@ -61,14 +64,10 @@ def category_name(policy: Policy, key: str, locale: str) -> str:
     return (found.label_en or found.label) if locale == "en" else found.label
 
 
-def department_name(policy: Policy, key: str, locale: str) -> str:
+def department_name(policy: Policy, key: str | None, locale: str) -> str:
     if key in UNSET:
         return _word(UNSET[key], locale)
-    try:
-        found = policy.organisation.department(key)
-    except KeyError:
-        return key
-    return (found.name_en or found.name) if locale == "en" else found.name
+    return labels.department(key, policy.organisation, locale)
 
 
 def kpi_rows(report: dict, locale: str) -> list[tuple[str, str]]:
