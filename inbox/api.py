@@ -35,6 +35,7 @@ from tasks.complaint.card import complaint_view
 from tasks.complaint.intake import ComplaintInput, IntakeError, file_complaint, parse_complaint
 from tasks.complaint.listing import MAX_LIMIT, ComplaintFilter, find_complaints
 from tasks.deadlines import calendar_for, now
+from tasks.decision_checks import check_decision
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NUMBER = Annotated[str, Path(max_length=32)]
@@ -164,10 +165,13 @@ def create_api(policy: Policy) -> FastAPI:
             raise HTTPException(404, f"approval task {task_id} does not exist")
         try:
             with session_scope() as session:
+                task = session.get(ApprovalTask, task_id)
+            carried = check_decision(policy, task, {
+                "category": body.category, "person": body.person, "outcome": body.outcome})
+            with session_scope() as session:
                 decided = decide(session, policy, task_id, actor=who.actor,
-                                 decision=body.decision, comment=body.comment,
-                                 data={"category": body.category, "person": body.person,
-                                       "outcome": body.outcome}, via="api")
+                                 decision=body.decision, comment=body.comment, data=carried,
+                                 via="api")
                 view = task_view(decided)
         except ApprovalError as refused:
             audit.record_alone(actor=who.actor, action="decide", outcome="refused", via="api",

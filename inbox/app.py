@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 
 from inbox.auth import authenticate
 from inbox.headers import SecurityHeaders
-from inbox.i18n import LOCALES, translator
+from inbox.i18n import LOCALES, translator, worder
 from inbox.sessions import end_session, live_session, open_session
 from inbox.settings import served_over_https, throttling
 from inbox.throttle import (
@@ -54,6 +54,7 @@ from tasks.approvals import (
     task_view,
 )
 from tasks.deadlines import calendar_for, local_time, now, uncertain_of
+from tasks.decision_checks import check_decision
 from tasks.links import LinkRefused, secret_key, use_link
 
 TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -147,7 +148,8 @@ def create_app() -> FastAPI:
     def page(request: Request, name: str, data: dict, context: dict, status: int = 200) -> Response:
         locale = locale_of(request, data.get("u"))
         response = templates.TemplateResponse(
-            request, name, {"t": translator(locale), "locale": locale, "user": data.get("u"),
+            request, name, {"t": translator(locale), "w": worder(locale, policy), "locale": locale,
+                            "user": data.get("u"),
                             "user_name": _name(data.get("u")), "csrf": data["c"],
                             "calendar_years": calendar_years_for(data.get("u")),
                             "owner_of": owner_of(data.get("u")), **context},
@@ -410,9 +412,11 @@ def create_app() -> FastAPI:
                          case_number=number)
         card = _card(process, number)
         return page(request, "task.html", data, {
-            "task": view, "signers": signers, "card": card, "can_decide": bool(mine),
+            "task": view, "process": process, "signers": signers, "card": card,
+            "can_decide": bool(mine),
             "can_reassign": can_reassign,
             "people": [(p.key, p.name) for p in policy.organisation.people if p.key != user],
+            "everyone": [(p.key, p.name) for p in policy.organisation.people],
             "now": now()})
 
     @app.post("/tasks/{task_id}/decide")
@@ -421,6 +425,11 @@ def create_app() -> FastAPI:
                     comment: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
                     category: Annotated[str | None, Form(max_length=64)] = None,
                     person: Annotated[str | None, Form(max_length=128)] = None,
+                    outcome: Annotated[str | None, Form(max_length=64)] = None,
+                    grade: Annotated[str | None, Form(max_length=16)] = None,
+                    overrides: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
+                    attendees: Annotated[list[str] | None, Form()] = None,
+                    a_support_plan: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
                     csrf_token: Annotated[str | None, Form()] = None) -> Response:
         data = read_session(request)
         user = data.get("u")
@@ -437,11 +446,21 @@ def create_app() -> FastAPI:
         if hidden(user, task_id, "decide"):
             return no_task(request, data, t)
         try:
+            # What each process's decision carries (a review's outcome, a pre-grade's overrides,
+            # the meeting's attendees), checked by the process as on every other path.
+            from tasks.tier.case import parse_overrides
+
+            with session_scope() as session:
+                task = session.get(ApprovalTask, task_id)
+            carried = check_decision(policy, task, {
+                "category": category or None, "person": person or None,
+                "outcome": outcome or None, "grade": grade or None,
+                **({"overrides": parse_overrides(overrides.splitlines())} if overrides.strip() else {}),
+                **({"attendees": attendees} if attendees else {}),
+                **({"a_support_plan": a_support_plan.strip()} if a_support_plan.strip() else {})})
             with session_scope() as session:
                 decided = decide(session, policy, task_id, actor=user, decision=decision,
-                                 comment=comment.strip() or None,
-                                 data={"category": category or None, "person": person or None},
-                                 via="inbox")
+                                 comment=comment.strip() or None, data=carried, via="inbox")
                 decided_id = decided.id
         except ApprovalError as refused:
             audit.record_alone(actor=user, action="decide", outcome="refused", via="inbox",
@@ -510,10 +529,25 @@ def create_app() -> FastAPI:
             locale_of=locale_of)
 
     def _card(process: str, number: str) -> dict:
+        """The case beside its task: the complaint's fields, or the project's card and the
+        tier assessment's table as ``kefu new-customer show`` / ``kefu tiers show`` print them."""
         if process == "complaint":
             from tasks.complaint.card import complaint_view
 
-            return complaint_view(number)
+            view = complaint_view(number)
+            org = policy.organisation
+            return {**view, "category_label": (policy.complaint.category(view["category"]).label
+                                               if view["category"] else None),
+                    "department_name": (org.department(view["department"]).name
+                                        if view["department"] else None)}
+        if process == "new_customer":
+            from tasks.new_customer.card import prospect_card_text
+
+            return {"number": number, "text": prospect_card_text(number)}
+        if process == "tier":
+            from tasks.tier.grades import case_text
+
+            return {"number": number, "text": case_text(number)}
         return {"number": number}
 
     return app

@@ -132,6 +132,31 @@ _CODES = {**labels.DECISIONS, **{code: labels.STATUSES[code] for code in (
 TEXT.update({code: dict(zip(LOCALES, words, strict=True)) for code, words in _CODES.items()})
 
 
+TEXT.update({
+    "done": dict(zip(LOCALES, labels.DONE, strict=True)),
+    "overrides": {"zh-CN": "调整等级（每行：客户=等级:理由）", "zh-TW": "調整等級（每行：客戶=等級:理由）",
+                  "en": "Grade changes (one a line: CUSTOMER=GRADE:REASON)"},
+    "attendees": {"zh-CN": "出席人员", "zh-TW": "出席人員", "en": "Attendees"},
+    "a_support_plan": {"zh-CN": "A类客户支持计划", "zh-TW": "A類客戶支持計劃", "en": "A customers' support plan"},
+    "outcome": {"zh-CN": "评审结论", "zh-TW": "評審結論", "en": "Outcome"},
+    "grade": {"zh-CN": "等级", "zh-TW": "等級", "en": "Grade"},
+})
+
+
+def worder(locale: str, policy):
+    """``w(kind, code)`` for a page: a code's words (tasks/labels.py) in the reader's locale."""
+    chosen = locale if locale in LOCALES else LOCALES[0]
+
+    def w(kind: str, code: str | None) -> str:
+        if kind == "person":
+            return labels.person(code, policy.organisation, chosen)
+        if kind in ("territory", "product_line"):
+            return getattr(labels, kind)(code, policy, chosen)
+        return getattr(labels, kind)(code, chosen)
+
+    return w
+
+
 def translator(locale: str):
     chosen = locale if locale in LOCALES else LOCALES[0]
 

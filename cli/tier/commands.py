@@ -133,13 +133,9 @@ def tiers_decide(
     from tasks.tier.grades import decide_tier_task
 
     data: dict = json.loads(file.read_text(encoding="utf-8")) if file else {}
-    overrides = dict(data.get("overrides") or {})
-    for item in override or []:
-        name, sep, rest = item.partition("=")
-        grade, _, reason = rest.partition(":")
-        if not sep or not grade:
-            raise ValueError(f"--override: {item!r} is not CUSTOMER=GRADE:REASON")
-        overrides[name.strip()] = {"grade": grade.strip(), "reason": reason.strip()}
+    from tasks.tier.case import parse_overrides
+
+    overrides = {**(data.get("overrides") or {}), **parse_overrides(override or [])}
     data["overrides"] = overrides
     if attendee:
         data["attendees"] = list(attendee)
@@ -208,18 +204,9 @@ def tiers_case(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """An A application, order exception or temporary-grade review."""
-    from tasks import labels
-    from tasks.text import one_line
-    from tasks.tier.grades import LABELS, tier_case_view
+    from tasks.tier.grades import tier_case_text, tier_case_view
 
-    view = tier_case_view(number)
     if as_json:
-        emit_json(view)
+        emit_json(tier_case_view(number))
         return
-    org = load_policy().organisation
-    typer.echo(f"{view['number']} {LABELS.get(view['kind'], view['kind'])} "
-               f"{one_line(view['customer'])}：{labels.status(view['status'])}")
-    for task in view["approvals"]:
-        done = labels.decision(task["decision"]) if task["decision"] else labels.status(task["status"])
-        typer.echo(f"  #{task['id']} {one_line(task['label'])} → {one_line(labels.person(task['assignee'], org))}："
-                   f"{done}")
+    typer.echo(tier_case_text(number))

@@ -185,6 +185,28 @@ def request_meeting(policy: Policy, number: str, flow_run_id: str | None) -> int
         return task.id
 
 
+def parse_overrides(items: list[str]) -> dict[str, dict]:
+    """``CUSTOMER=GRADE:REASON`` lines (the CLI's --override, the inbox's box) as overrides."""
+    overrides: dict[str, dict] = {}
+    for item in items:
+        if not item.strip():
+            continue
+        name, sep, rest = item.partition("=")
+        grade, _, reason = rest.partition(":")
+        if not sep or not grade.strip():
+            raise ApprovalError(f"--override: {item.strip()!r} is not CUSTOMER=GRADE:REASON")
+        overrides[name.strip()] = {"grade": grade.strip(), "reason": reason.strip()}
+    return overrides
+
+
+def check_decision(policy: Policy, task: ApprovalTask, data: dict) -> dict:
+    """tasks/decision_checks.py: a pre-grade's and the meeting's data are checked (whatever path
+    they come by); an A application, order exception or review records only its grade."""
+    if task.step.startswith(PREGRADE) or task.step == MEETING:
+        return check_tier_decision(policy, task, data)
+    return {k: v for k, v in data.items() if k == "grade"}
+
+
 def check_tier_decision(policy: Policy, task: ApprovalTask, data: dict) -> dict:
     """The decision's data, checked: overrides name customers of the assessment (a section
     chief only those of their territory), with a grade of the policy and a reason; the meeting

@@ -53,16 +53,13 @@ def decide_tier_task(policy: Policy, task_id: int, actor: str, data: dict,
                      comment: str | None = None, decision: str = "approve") -> str:
     """Record a decision on a tier task (an assessment's are checked first), then wake the run."""
     from runtime.runs import PrefectUnavailable, wake_task
-    from tasks.tier.case import check_tier_decision
+    from tasks.decision_checks import check_decision
 
     with session_scope() as session:
         task = session.get(ApprovalTask, task_id)
         if task is None or task.process != "tier":
             raise ApprovalError(f"approval task {task_id} is not a tier task")
-    if task.step.startswith("pregrade:") or task.step == "meeting":
-        check_tier_decision(policy, task, data)
-    else:
-        data = {k: v for k, v in data.items() if k == "grade"}
+    data = check_decision(policy, task, data)
     with session_scope() as session:
         decide(session, policy, task_id, actor=actor, decision=decision, comment=comment, data=data)
     try:
@@ -258,3 +255,34 @@ def tier_case_view(number: str) -> dict:
                 "grade": customer.grade, "requested_by": case.requested_by, "reason": case.reason,
                 "detail": case.detail, "status": case.status, "flow_run_id": case.flow_run_id,
                 "approvals": case_approvals(session, number)}
+
+
+def tier_case_text(number: str) -> str:
+    """An A application, order exception or temporary-grade review as people read it
+    (``kefu tiers case``): its kind, customer, status, reason and steps, in words."""
+    from policy.load import load_policy
+    from tasks import labels
+    from tasks.text import one_line
+
+    view = tier_case_view(number)
+    org = load_policy().organisation
+    lines = [f"{view['number']} {LABELS.get(view['kind'], view['kind'])} "
+             f"{one_line(view['customer'])}：{labels.status(view['status'])}",
+             f"  申请人：{one_line(labels.person(view['requested_by'], org))}　"
+             f"理由：{one_line(view['reason'] or '')}"]
+    for task in view["approvals"]:
+        done = labels.decision(task["decision"]) if task["decision"] else labels.status(task["status"])
+        lines.append(f"  #{task['id']} {one_line(task['label'])} → "
+                     f"{one_line(labels.person(task['assignee'], org))}：{done}")
+    return "\n".join(lines)
+
+
+def case_text(number: str) -> str:
+    """Any tier case beside its task in the inbox: the assessment's table (``kefu tiers
+    show``), or an application's, exception's or review's lines."""
+    from models import TierAssessment
+    from tasks.tier.case import table_text
+
+    with session_scope() as session:
+        found = session.scalar(select(TierAssessment.id).where(TierAssessment.number == number))
+    return table_text(number) if found is not None else tier_case_text(number)
