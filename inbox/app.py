@@ -532,14 +532,15 @@ def create_app() -> FastAPI:
         """The case beside its task: the complaint's fields, or the project's card and the
         tier assessment's table as ``kefu new-customer show`` / ``kefu tiers show`` print them."""
         if process == "complaint":
+            from tasks import labels
             from tasks.complaint.card import complaint_view
+            from tasks.complaint.report_views import category_name
 
             view = complaint_view(number)
             org = policy.organisation
-            return {**view, "category_label": (policy.complaint.category(view["category"]).label
+            return {**view, "category_label": (category_name(policy, view["category"], "zh-CN")
                                                if view["category"] else None),
-                    "department_name": (org.department(view["department"]).name
-                                        if view["department"] else None)}
+                    "department_name": labels.department(view["department"], org)}
         if process == "new_customer":
             from tasks.new_customer.card import prospect_card_text
 

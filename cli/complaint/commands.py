@@ -125,14 +125,15 @@ def complaint_list(
                    for row in rows])
         return
     from tasks import labels
+    from tasks.complaint.report_views import category_name
 
     tz, org = policy.calendar.timezone, policy.organisation
     for row in rows:
         waiting = ", ".join(f"{w['label']}→{labels.person(w['assignee'], org)}"
                             for w in row["waiting_on"]) or "—"
         due = local_time(row["next_due_at"], tz) if row["next_due_at"] else "—"
-        category = policy.complaint.category(row["category"]).label if row["category"] else "待人工分类"
-        department = org.department(row["department"]).name if row["department"] else "—"
+        category = category_name(policy, row["category"], "zh-CN") if row["category"] else "待人工分类"
+        department = labels.department(row["department"], org)
         typer.echo(f"{row['number']}  {labels.status(row['status'])}  {category}  {department}  "
                    f"{labels.status(row['timing'])}  {due}  {waiting}  {one_line(row['customer'])}")
     if not rows:

@@ -13,6 +13,7 @@ from tasks import case_records as records
 from tasks import labels
 from tasks.complaint.case import get
 from tasks.complaint.intake import staff_named
+from tasks.complaint.report_views import category_name
 from tasks.deadlines import local_time
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 
@@ -72,8 +73,8 @@ def _case_card(view: dict, w: CardWriter) -> str:
     """The 客户投诉表: customer, content, route, clocks, decisions, story."""
     policy = load_policy()
     org = policy.organisation
-    category = policy.complaint.category(view["category"]).label if view["category"] else "待人工分类"
-    department = org.department(view["department"]).name if view["department"] else "—"
+    category = category_name(policy, view["category"], "zh-CN") if view["category"] else "待人工分类"
+    department = labels.department(view["department"], org)
     handler = labels.person(view["handler"], org)
     # An approval's clock reads as its task: approval:STEP is the step's label.
     steps = {f"approval:{task['step']}": task["label"] for task in view["approvals"]}
