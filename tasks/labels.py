@@ -89,6 +89,10 @@ CLOCKS: dict[str, Words] = {
     "attention_90": ("三个月特别关注", "三個月特別關注", "90-day attention"),
     "special_study_180": ("六个月专题研究", "六個月專題研究", "180-day special study"),
     "report_365": ("一年书面报告", "一年書面報告", "365-day report"),
+    # the development project's review clocks by their own names (000 D8 §4)
+    "review:tracking": ("30天跟踪记录", "30天跟蹤記錄", "30-day tracking record"),
+    "review:tracking-reminder": ("跟踪记录提醒", "跟蹤記錄提醒", "tracking reminder"),
+    "review:attention": ("三个月特别关注", "三個月特別關注", "90-day attention"),
 }
 
 # 004 D22 客户价值评估方法: the tier assessment's ``method``.

@@ -148,3 +148,14 @@ def test_the_inbox_shows_the_same_words_for_decisions_and_statuses(locale):
     for code in ("pending", "decided", "cancelled", "handling", "archived"):
         assert t(code) == labels.status(code, locale)
     assert t("approve") != "批准"
+
+
+@pytest.mark.parametrize("locale", labels.LOCALES)
+def test_an_overdue_review_is_named_not_coded(policy, locale):
+    org = policy.organisation
+    title, body = render("prospect_overdue", locale, {
+        "policy": policy, "tz": "Asia/Shanghai", "recipient": org.person("xu.deputy"),
+        "owner": org.person("zheng.sales"), "case_number": "XK-2026-000001", "level": 2,
+        "due_at": DUE, "task": None, "clock_name": "review:attention"})
+    assert "review:attention" not in title + body
+    assert labels.clock("review:attention", locale) in title
