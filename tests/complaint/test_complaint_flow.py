@@ -156,7 +156,7 @@ def _assert_dashboard_tells_the_story(kefu, number: str, view: dict) -> None:
         "sort": "CREATED_DESC", "limit": 1}).json()
     assert cards and cards[0]["type"] == "markdown"
     card = cards[0]["data"].replace("\\", "")  # as it reads: the card escapes Markdown
-    assert f"投诉 {number} · archived" in card and "张三" in card and "更换批次" in card
+    assert f"投诉 {number} · 已归档" in card and "张三" in card and "更换批次" in card
 
 
 def test_text_matching_no_category_is_classified_by_hand(kefu, mailbox):
