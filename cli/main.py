@@ -207,7 +207,8 @@ def _real_clock_only(command: str, why: str) -> None:
 @server_app.command("start")
 @clear_errors
 def server_start() -> None:
-    """Start the local Prefect server (SQLite) in the background."""
+    """Start the Prefect server in the background: SQLite in kefu's data directory, or
+    PostgreSQL when KEFU_PREFECT_DATABASE_URL is set (the production setting)."""
     from runtime.server import start
 
     _real_clock_only("server start", "starts the Prefect server, whose schedules and run times "

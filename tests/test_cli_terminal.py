@@ -38,11 +38,14 @@ def test_filing_in_a_terminal_shows_no_prefect_telemetry_notice_unless_asked(tmp
     """Prefect prints a usage-data notice (and would report usage) on its first import in a
     terminal. kefu turns that off (DO_NOT_TRACK=1 unless set); the second run, with the
     user's own DO_NOT_TRACK=0, shows the notice appears when it is not off — so the first
-    assertion can fail."""
+    assertion can fail. A batch import, which starts its runs with Prefect's client (a single
+    `complaint file` no longer imports Prefect at all: tests/complaint/test_filing_cost.py)."""
     env = {k: v for k, v in os.environ.items()
            if k not in CI_MARKERS and not k.startswith(("PREFECT_", "DO_NOT_TRACK"))}
-    filing = ["complaint", "file", "--channel", "phone", "--customer", "张三", "--phone",
-              "13800000000", "--content", "酒的口感不对"]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"channel": "phone", "customer": "张三", "phone": "13800000000", '
+                     '"content": "酒的口感不对"}\n', encoding="utf-8")
+    filing = ["complaint", "import", str(batch)]
     outputs = {}
     for label, extra in (("default", {}), ("opted in", {"DO_NOT_TRACK": "0"})):
         folder = tmp_path / label.replace(" ", "-")
