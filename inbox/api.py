@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inbox.api_auth import CALLER, Caller, needs
+from inbox.api_auth import CALLER, Caller, needs, read_case
 from inbox.api_prospects import add_prospect_routes
 from models import ApiIdempotency, ApprovalTask, Clock, Complaint
 from models.db import session_scope
@@ -137,15 +137,7 @@ def create_api(policy: Policy) -> FastAPI:
     def show(number: NUMBER, who: CALLER, request: Request) -> dict:
         """The case as ``kefu complaint show --json`` shows it."""
         needs("intake", who, request)
-        try:
-            view = complaint_view(number)
-        except LookupError:
-            audit.record_alone(actor=who.actor, action="view_complaint", outcome="refused",
-                               via="api", case_number=number, reason="no such complaint")
-            raise HTTPException(404, f"complaint {number} does not exist") from None
-        audit.record_alone(actor=who.actor, action="view_complaint", via="api",
-                           case_number=number)
-        return view
+        return read_case(who, "complaint", number, complaint_view)
 
     @api.get("/approvals")
     def approvals(who: CALLER, request: Request, assignee: Literal["me"] = "me") -> list[dict]:

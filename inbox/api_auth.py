@@ -4,6 +4,7 @@ web form); a ``person`` key acts as its person. Every refusal is in the audit lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -64,3 +65,16 @@ def _action(request: Request) -> str:
     """The audit action of a refused call: its method and route (no ids)."""
     route = request.scope.get("route")
     return f"{request.method} {getattr(route, 'path', request.url.path)}"[:48]
+
+
+def read_case(who: Caller, kind: str, number: str, view: Callable[[str], dict]) -> dict:
+    """A case's view for an API caller (``kind``: complaint, prospect): audited as
+    ``view_<kind>``, and one 404 (audited as refused) when there is no such case."""
+    try:
+        shown = view(number)
+    except LookupError:
+        audit.record_alone(actor=who.actor, action=f"view_{kind}", outcome="refused", via="api",
+                           case_number=number, reason=f"no such {kind}")
+        raise HTTPException(404, f"{kind} {number} does not exist") from None
+    audit.record_alone(actor=who.actor, action=f"view_{kind}", via="api", case_number=number)
+    return shown

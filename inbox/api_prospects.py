@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from inbox.api_auth import CALLER, needs
+from inbox.api_auth import CALLER, needs, read_case
 from policy.schema import Policy
 from tasks import audit
 from tasks.new_customer.card import prospect_view
@@ -62,12 +62,4 @@ def add_prospect_routes(api: FastAPI, policy: Policy) -> None:
     def show(number: NUMBER, who: CALLER, request: Request) -> dict:
         """The project as ``kefu new-customer show --json`` shows it."""
         needs("intake", who, request)
-        try:
-            view = prospect_view(number)
-        except LookupError:
-            audit.record_alone(actor=who.actor, action="view_prospect", outcome="refused",
-                               via="api", case_number=number, reason="no such prospect")
-            raise HTTPException(404, f"prospect {number} does not exist") from None
-        audit.record_alone(actor=who.actor, action="view_prospect", via="api",
-                           case_number=number)
-        return view
+        return read_case(who, "prospect", number, prospect_view)
