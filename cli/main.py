@@ -126,21 +126,33 @@ def approvals_decide(
     person: Annotated[str | None, typer.Option(help="The staff member criticised (§3.3)")] = None,
     outcome: Annotated[str | None, typer.Option(
         help="continue, suspend, terminate or hand_over (a development project's review)")] = None,
+    amount: Annotated[int | None, typer.Option(
+        help="A compensation the handling proposes, in 元 (approved by the policy's authority "
+             "table, 004 D5)")] = None,
+    attendee: Annotated[list[str] | None, typer.Option(
+        help="A meeting's attendee, a person key (repeatable; a complaint's emergency meeting)")] = None,
 ) -> None:
     """Record a decision an approver gave you (admin); the waiting flow run continues.
 
     Approvers decide themselves in the inbox, from the signed link in their message, or in the
     Prefect UI form with its one-time code."""
+    from models import ApprovalTask
     from models.db import session_scope
     from runtime.runs import PrefectUnavailable, wake_task
     from tasks.approvals import ApprovalError, decide
+    from tasks.decision_checks import check_decision
 
     policy = load_policy()
+    data = {"category": category, "person": person, "outcome": outcome, "amount": amount,
+            "attendees": list(attendee or []) or None}
     try:
         with session_scope() as session:
+            asked = session.get(ApprovalTask, task_id)
+        if asked is not None:  # the process's own checks, as on the inbox and API paths
+            data = check_decision(policy, asked, data)
+        with session_scope() as session:
             task = decide(session, policy, task_id, actor=by, decision=decision.value,
-                          comment=comment, data={"category": category, "person": person,
-                                                  "outcome": outcome})
+                          comment=comment, data=data)
             case_number = task.case_number
     except ApprovalError as refused:
         from tasks.audit import record_alone

@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
-from tasks.complaint import case
+from tasks.complaint import case, variant_steps
 from tasks.complaint.card import case_card_markdown
 
 
@@ -84,6 +84,59 @@ def archive(number: str) -> None:
     case.archive_complaint(load_policy(), number)
 
 
+# --- The variants' steps (README "Complaint variants"; none runs under the default policy) --
+
+@step(name="assess-major")
+def assess_major(number: str) -> list[str]:
+    return variant_steps.assess_major(load_policy(), number)
+
+
+@step(name="ask-major-warning")
+def ask_major_warning(number: str) -> int | None:
+    return variant_steps.request_major_warning(load_policy(), number, current_run_id())
+
+
+@step(name="send-major-warning")
+def send_major_warning(number: str, task_id: int) -> None:
+    variant_steps.send_major_warning(load_policy(), number, task_id)
+
+
+@step(name="call-emergency-meeting")
+def call_emergency_meeting(number: str) -> int | None:
+    return variant_steps.request_emergency_meeting(load_policy(), number, current_run_id())
+
+
+@step(name="record-emergency-meeting")
+def record_emergency_meeting(number: str, task_id: int) -> None:
+    variant_steps.record_emergency_meeting(load_policy(), number, task_id)
+
+
+@step(name="ask-compensation")
+def ask_compensation(number: str, handling_task_id: int) -> int:
+    return variant_steps.request_compensation(load_policy(), number, handling_task_id,
+                                              current_run_id())
+
+
+@step(name="apply-compensation")
+def apply_compensation(number: str, handling_task_id: int, task_id: int) -> str:
+    return variant_steps.apply_compensation(load_policy(), number, handling_task_id, task_id)
+
+
+@step(name="record-grumble-fines")
+def record_grumble_fines(number: str) -> bool:
+    return variant_steps.record_grumble_fines(load_policy(), number)
+
+
+@step(name="offer-customer-reassignment")
+def offer_customer_reassignment(number: str) -> int:
+    return variant_steps.request_customer_reassignment(load_policy(), number, current_run_id())
+
+
+@step(name="apply-customer-reassignment")
+def apply_customer_reassignment(number: str, task_id: int) -> None:
+    variant_steps.apply_customer_reassignment(load_policy(), number, task_id)
+
+
 @step(name="case-card")
 def case_card(number: str) -> str:
     return case_card_markdown(number)
@@ -124,6 +177,46 @@ async def reach_customer(number: str, send: Callable[[str], int | None]) -> None
     record_call(number, call)
 
 
+async def decided(number: str, task_id: int) -> None:
+    """Send what asking queued, and wait for the decision."""
+    send_notifications(number)
+    await await_decision(task_id, show=partial(publish, number))
+
+
+async def major_complaint(number: str) -> None:
+    """004 D5 §2.5 / 004 D15: a major complaint is warned about (预警报备) and calls an
+    emergency meeting, each where the policy says so; a general one goes straight on."""
+    if load_policy().complaint.major is None or not assess_major(number):
+        return
+    warning = ask_major_warning(number)
+    if warning is not None:
+        await decided(number, warning)
+        send_major_warning(number, warning)
+        send_notifications(number)
+    meeting = call_emergency_meeting(number)
+    if meeting is not None:
+        await decided(number, meeting)
+        record_emergency_meeting(number, meeting)
+
+
+async def approve_compensation(number: str, handling_task_id: int) -> str:
+    """004 D5 §2.9: the compensation a handling decision proposes is approved by whom the
+    authority table names for its amount. Returns "handled" or "restart"."""
+    task_id = ask_compensation(number, handling_task_id)
+    await decided(number, task_id)
+    return apply_compensation(number, handling_task_id, task_id)
+
+
+async def grumble_consequences(number: str) -> None:
+    """000 D5 §3.2: the grumble's fines; one not resolved in time offers its manager to hand
+    the customer to another employee."""
+    if load_policy().complaint.grumbles is None or not record_grumble_fines(number):
+        return
+    task_id = offer_customer_reassignment(number)
+    await decided(number, task_id)
+    apply_customer_reassignment(number, task_id)
+
+
 async def handle(number: str) -> str:
     """The handling chain of the policy (one step in 000 D2; quality lead then manager in
     001 Doc13). Returns "handled", "triage" or "restart"."""
@@ -133,6 +226,8 @@ async def handle(number: str) -> str:
         send_notifications(number)
         await await_decision(task_id, show=partial(publish, number))
         outcome = apply_handling_decision(number, task_id, index == len(steps) - 1)
+        if outcome == "compensation":
+            outcome = await approve_compensation(number, task_id)
         if outcome != "next":
             return outcome
     return "handled"
@@ -153,6 +248,7 @@ async def register_and_handle(number: str) -> None:
         await name_run(number, routed)
         await reach_customer(number, reply_to_customer)
         send_notifications(number)
+        await major_complaint(number)
         if await handle(number) == "handled":
             return
 
@@ -166,6 +262,7 @@ async def complaint_flow(number: str) -> str:
     with one_api_client():
         while True:
             await register_and_handle(number)
+            await grumble_consequences(number)
             await reach_customer(number, send_feedback_form)
             task_id = ask_customer_opinion(number)
             send_notifications(number)

@@ -41,7 +41,8 @@ TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NUMBER = Annotated[str, Path(max_length=32)]
 # Where each intake field sits in the request body, so a 422 names it as FastAPI does.
 BODY_FIELD = {"customer": ("customer", "name"), "phone": ("customer", "phone"),
-              "email": ("customer", "email"), "address": ("customer", "address")}
+              "email": ("customer", "email"), "address": ("customer", "address"),
+              "trigger": ("triggers",)}
 
 
 class CustomerIn(BaseModel):
@@ -61,6 +62,10 @@ class ComplaintIn(BaseModel):
     important: bool = False
     staff: str | None = Field(default=None, max_length=64, description=(
         "The staff member complained about (service or attitude, 000 D2 §3.3)"))
+    triggers: list[Annotated[str, Field(max_length=32)]] = Field(default=[], max_length=16, description=(
+        "The policy's filing flags: major-complaint triggers (004 D5), to_gm (000 D5)"))
+    taken_by: str | None = Field(default=None, max_length=64, description=(
+        "Who took the call: the first responsible person, where the policy has one (000 D12)"))
 
 
 class Filed(BaseModel):
@@ -75,6 +80,10 @@ class DecisionIn(BaseModel):
     category: str | None = Field(default=None, max_length=64)
     person: str | None = Field(default=None, max_length=64)
     outcome: str | None = Field(default=None, max_length=64)
+    amount: int | None = Field(default=None, ge=0, le=10**9, description=(
+        "A compensation the handling proposes, in 元 (004 D5's authority table)"))
+    attendees: list[Annotated[str, Field(max_length=64)]] = Field(default=[], max_length=64, description=(
+        "A meeting's attendees, person keys (a complaint's emergency meeting)"))
 
 
 
@@ -95,7 +104,8 @@ def create_api(policy: Policy) -> FastAPI:
                 policy, channel=body.channel, customer=body.customer.name,
                 phone=body.customer.phone, content=body.content, address=body.customer.address,
                 email=body.customer.email, shipped_on=body.shipped_on,
-                important=body.important, today=today, staff=body.staff)
+                important=body.important, today=today, staff=body.staff,
+                triggers=body.triggers, taken_by=body.taken_by)
         except IntakeError as bad:
             audit.record_alone(actor=who.actor, action="file_complaint", outcome="refused",
                                via="api", reason=str(bad))
@@ -159,7 +169,8 @@ def create_api(policy: Policy) -> FastAPI:
             with session_scope() as session:
                 task = session.get(ApprovalTask, task_id)
             carried = check_decision(policy, task, {
-                "category": body.category, "person": body.person, "outcome": body.outcome})
+                "category": body.category, "person": body.person, "outcome": body.outcome,
+                "amount": body.amount, "attendees": body.attendees or None})
             with session_scope() as session:
                 decided = decide(session, policy, task_id, actor=who.actor,
                                  decision=body.decision, comment=body.comment, data=carried,

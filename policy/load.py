@@ -143,7 +143,8 @@ def _read_yaml(path: Path, named_by: Path | None = None) -> dict:
 
 def _resolve_extends(path: Path, data: dict, seen: tuple[Path, ...]) -> dict:
     """``extends: other.yaml`` merges this file over another: mappings merge key by key,
-    anything else (lists included) is replaced."""
+    anything else (lists included) is replaced, except a list under ``key+``, which is
+    appended to ``key``."""
     parent_name = data.pop("extends", None)
     if parent_name is None:
         return data
@@ -158,9 +159,13 @@ def _resolve_extends(path: Path, data: dict, seen: tuple[Path, ...]) -> dict:
 
 
 def _merge(base: dict, over: dict) -> dict:
+    """``key+: [...]`` appends to the list ``key`` of the file extended (a variant adds people
+    and departments to the organisation without copying it)."""
     merged = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(key, str) and key.endswith("+") and isinstance(value, list):
+            merged[key[:-1]] = [*(merged.get(key[:-1]) or []), *value]
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value

@@ -70,6 +70,7 @@ class Policy(_Strict):
                     raise ValueError(
                         f"complaint.escalation.ladder[{lvl.level - 1}].notify: {problem}"
                     )
+        self.complaint.check_references(self)  # its variants' people (major, compensation…)
         if self.new_customer is not None:
             self.new_customer.check_references(self)
         return self

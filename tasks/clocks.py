@@ -17,7 +17,7 @@ from tasks.ladder import next_escalation_at
 def ladder_for(policy: Policy, process: str, clock_name: str = "") -> Escalation:
     """The escalation ladder that governs a process's clocks (the sweep is process-blind);
     a process may give some of its clocks (reminders, reviews) a ladder of their own."""
-    ladders = {"complaint": policy.complaint.escalation}
+    ladders = {"complaint": policy.complaint.ladder(clock_name)}
     if policy.new_customer is not None:
         ladders["new_customer"] = policy.new_customer.ladder(clock_name)
     if policy.tier_assessment is not None:

@@ -21,7 +21,7 @@ from typing import Annotated
 import typer
 
 FIELDS = ("channel", "customer", "phone", "content", "address", "email", "shipped_on",
-          "important", "staff")
+          "important", "staff", "triggers", "taken_by")
 YES = ("1", "true", "yes", "y", "是", "重要")
 NO = ("", "0", "false", "no", "n", "否")
 
@@ -49,7 +49,8 @@ def complaint_import(
             raise ValueError(f"{where}: unknown field {unknown[0]}")
         try:
             parsed.append(parse_complaint(policy, today=today, **{
-                k: row.get(k) for k in FIELDS if k != "important"},
+                k: row.get(k) for k in FIELDS if k not in ("important", "triggers")},
+                triggers=_triggers(where, row.get("triggers")),
                 important=_important(where, row.get("important"))))
         except IntakeError as exc:
             raise ValueError(f"{where}: {exc}") from None
@@ -65,6 +66,17 @@ def complaint_import(
         typer.echo(json.dumps([{"number": n, "flow_run_id": runs.get(n)} for n in filed]))
     else:
         typer.echo("\n".join(filed))
+
+
+def _triggers(where: str, value: object) -> list[str]:
+    """A line's ``triggers``: a JSON list, or a table cell of flags split by , ; or spaces."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        return [v for v in value.replace(";", ",").replace(" ", ",").split(",") if v]
+    raise ValueError(f"{where}: --trigger: {value!r} is not a list of flags")
 
 
 def _complaints(path: Path) -> Iterator[tuple[str, object]]:

@@ -44,6 +44,11 @@ def complaint_file(
     important: Annotated[bool, typer.Option(help="Keep the record long-term")] = False,
     staff: Annotated[str | None, typer.Option(
         help="The staff member complained about, for a service or attitude complaint (§3.3)")] = None,
+    trigger: Annotated[list[str] | None, typer.Option(
+        help="A flag of the policy (repeatable): a major-complaint trigger such as media "
+             "(004 D5), to_gm (000 D5)")] = None,
+    taken_by: Annotated[str | None, typer.Option(
+        help="Who took the call (person key): the 第一责任者 where the policy has one (000 D12)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """File a complaint (客户投诉表); prints its number and starts its flow run."""
@@ -56,7 +61,8 @@ def complaint_file(
     today = now().astimezone(ZoneInfo(policy.calendar.timezone)).date()
     data = parse_complaint(policy, channel=channel, customer=customer, phone=phone,
                            content=content, address=address, email=email,
-                           shipped_on=shipped_on, important=important, today=today, staff=staff)
+                           shipped_on=shipped_on, important=important, today=today, staff=staff,
+                           triggers=trigger, taken_by=taken_by)
     complaint = file_complaint(policy, data)
     flow_run_id = _start_run(complaint.number)
     if as_json:
@@ -154,6 +160,22 @@ def complaint_special(
     policy = load_policy()
     due = mark_special(policy, number, by, reason)
     typer.echo(f"{number}: handling now due {local_time(due, policy.calendar.timezone)}")
+
+
+@complaint_app.command("hand-over")
+@clear_errors
+def complaint_hand_over(
+    number: str,
+    to: Annotated[str, typer.Option(help="Who takes the case over (a person key)")],
+    by: Annotated[str, typer.Option("--as", help="The first responsible person handing it over")],
+    note: Annotated[str, typer.Option(help="The written hand-over (书面移交)")],
+) -> None:
+    """Hand a case over in writing: its first responsible person (第一责任者, 000 D12) gives it,
+    and their open tasks of it, to another person; recorded in its history."""
+    from tasks.complaint.variant_steps import hand_over
+
+    owner = hand_over(load_policy(), number, actor=by, to=to, note=note)
+    typer.echo(f"{number}: handed over to {owner}")
 
 
 @archive_app.command("purge")

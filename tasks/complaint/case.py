@@ -31,7 +31,7 @@ from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
 from tasks.approvals import outcome as step_outcome
 from tasks.clocks import get_clock, meet_case_clock, meet_clock, move_clock, start_clock
 from tasks.complaint.classify import classify
-from tasks.complaint.intake import PROCESS, staff_named
+from tasks.complaint.intake import PROCESS, filed_detail, staff_named
 from tasks.complaint.route import route
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_customer, notify_person
@@ -147,25 +147,39 @@ def route_complaint(policy: Policy, number: str) -> dict:
         if decided.return_assessment:
             procedure = f"{procedure}\n{decided.return_assessment}"
         already = complaint.department_key == decided.department and complaint.procedure
+        handler = decided.handler
+        if policy.complaint.first_responsible is not None:  # 000 D12: 谁接待谁负责
+            handler = first_responsible(session, number) or handler
         complaint.department_key = decided.department
-        complaint.handler_key = decided.handler
+        complaint.handler_key = handler
         complaint.procedure = procedure
         clock = get_clock(session, number, "handling", complaint.round)
         if clock is not None and clock.met_at is None:
-            clock.owner_key = decided.handler
+            clock.owner_key = handler
         _charge_point(session, policy, complaint)
         if not already:
             events.record(session, PROCESS, number, "routed", "kefu", category=decided.category,
-                          department=decided.department, handler=decided.handler,
+                          department=decided.department, handler=handler,
                           round=complaint.round, return_assessment=decided.return_assessment)
         if decided.notify_superior:
-            for superior in superior_chain(decided.handler, policy.organisation)[:1]:
+            for superior in superior_chain(handler, policy.organisation)[:1]:
                 notify_person(
                     session, policy, key=f"{number}:routed:{complaint.round}:superior",
                     process=PROCESS, case_number=number, event="superior_informed",
                     person_key=superior, context=message_context(complaint, policy))
         return {"category": decided.category, "department": decided.department,
-                "handler": decided.handler, "priority": complaint.priority}
+                "handler": handler, "priority": complaint.priority}
+
+
+def first_responsible(session: Session, number: str) -> str | None:
+    """Who owns the case: who took the call, or whom it was last handed over to in writing."""
+    handed = session.scalars(select(CaseEvent).where(
+        CaseEvent.case_number == number, CaseEvent.kind == "handed_over")
+        .order_by(CaseEvent.id.desc())).first()
+    if handed is not None:
+        return (handed.detail or {}).get("to")
+    return filed_detail(session, number).get("taken_by")
+
 
 
 def _charge_point(session: Session, policy: Policy, complaint: Complaint) -> None:
@@ -297,8 +311,8 @@ def request_handling_step(policy: Policy, number: str, step: ApprovalStep,
 
 
 def apply_handling_decision(policy: Policy, number: str, task_id: int, last_step: bool) -> str:
-    """What the decision means for the case: "next" step, "handled", "restart" the chain, or
-    back to "triage"."""
+    """What the decision means for the case: "next" step, "handled", "restart" the chain,
+    back to "triage", or "compensation" (the proposed compensation needs its approver)."""
     with session_scope() as session:
         complaint = get(session, number)
         task = step_outcome(session, task_id) or session.get(ApprovalTask, task_id)
@@ -310,6 +324,9 @@ def apply_handling_decision(policy: Policy, number: str, task_id: int, last_step
         if task.decision == "approve":
             if not last_step:
                 return "next"
+            if (policy.complaint.compensation is not None
+                    and (task.decision_data or {}).get("amount")):
+                return "compensation"  # 004 D5 §2.9: approved by the authority table first
             complaint.upheld = True
             _criticise(session, policy, complaint, task)
             complaint.resolution = task.comment or ""
@@ -502,6 +519,14 @@ def archive_complaint(policy: Policy, number: str) -> ArchiveRecord:
         complaint.closed_at = complaint.closed_at or moment
         events.record(session, PROCESS, number, "archived", "kefu", retention_until=until)
         return record
+
+
+def check_decision(policy: Policy, task: ApprovalTask, data: dict) -> dict:
+    """tasks/decision_checks.py: what the variants' decisions carry (a meeting's attendees, a
+    compensation's amount) is checked on every path (tasks/complaint/variant_checks.py)."""
+    from tasks.complaint.variant_checks import check_variant_decision
+
+    return check_variant_decision(policy, task, data)
 
 
 def case_context(session: Session, policy: Policy, number: str) -> dict:

@@ -56,12 +56,18 @@ class ComplaintInput:
     # 000 D2 §3.3: a complaint about service or attitude names the staff member (被投诉的
     # 当事人) whom 营管办 criticises; the customer's words, as the form records them.
     staff: str | None = None
+    # Variants (README "Complaint variants"): the flags given at filing (004 D5's
+    # major-complaint triggers, 000 D5's complaint to the GM) and who took the call (000 D12's
+    # 第一责任者).
+    triggers: tuple[str, ...] = ()
+    taken_by: str | None = None
 
 
 def parse_complaint(
     policy: Policy, *, channel: str, customer: str, phone: str, content: str,
     address: str | None = None, email: str | None = None, shipped_on: str | None = None,
     important: bool = False, today: date | None = None, staff: str | None = None,
+    triggers: list[str] | tuple[str, ...] | None = None, taken_by: str | None = None,
 ) -> ComplaintInput:
     """Check every field; the first bad one raises IntakeError naming it."""
     if channel not in policy.complaint.channels:
@@ -93,7 +99,41 @@ def parse_complaint(
         channel=channel, customer=customer.strip(), phone=phone.strip(), content=content.strip(),
         address=(address or "").strip() or None, email=email.strip() if email else None,
         shipped_on=shipped, important=important, staff=staff,
+        triggers=_triggers(policy, triggers), taken_by=_taken_by(policy, taken_by),
     )
+
+
+def _triggers(policy: Policy, given: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """The filing flags, each one the policy knows (004 D5 §2.5, 000 D5 §3)."""
+    known = policy.complaint.filing_flags()
+    chosen: list[str] = []
+    for flag in given or ():
+        flag = str(flag).strip()
+        if flag not in known:
+            allowed = ", ".join(known) if known else "none under this policy"
+            raise IntakeError("trigger", f"{flag!r} is not a flag of this policy ({allowed})")
+        if flag not in chosen:
+            chosen.append(flag)
+    return tuple(chosen)
+
+
+def _taken_by(policy: Policy, taken_by: str | None) -> str | None:
+    """000 D12: the person who took the call, a person of the policy; required where the
+    policy has a 第一责任者, refused where it has none."""
+    taken_by = (taken_by or "").strip() or None
+    if policy.complaint.first_responsible is None:
+        if taken_by:
+            raise IntakeError("taken_by", "this policy names no first responsible person "
+                                          "(complaint.first_responsible)")
+        return None
+    if taken_by is None:
+        raise IntakeError("taken_by", "required by this policy: who took the call "
+                                      "(第一责任者, 000 D12)")
+    try:
+        policy.organisation.person(taken_by)
+    except KeyError:
+        raise IntakeError("taken_by", f"{taken_by!r} is not a person in the policy") from None
+    return taken_by
 
 
 def file_complaint(policy: Policy, complaint: ComplaintInput,
@@ -130,16 +170,23 @@ def _insert(session: Session, policy: Policy, data: ComplaintInput) -> Complaint
     session.flush()
     events.record(session, PROCESS, number, "received", "kefu", channel=data.channel,
                   customer=customer.name, important=data.important, priority=complaint.priority,
-                  **({"staff": data.staff} if data.staff else {}))
+                  **({"staff": data.staff} if data.staff else {}),
+                  **({"triggers": list(data.triggers)} if data.triggers else {}),
+                  **({"taken_by": data.taken_by} if data.taken_by else {}))
     start_case_clocks(session, policy, complaint)
     return complaint
 
 
 def staff_named(session: Session, number: str) -> str | None:
     """The staff member the customer named when the complaint was filed (§3.3), if any."""
+    return filed_detail(session, number).get("staff")
+
+
+def filed_detail(session: Session, number: str) -> dict:
+    """What the complaint's filing recorded (staff named, flags, who took the call)."""
     received = session.scalar(select(CaseEvent).where(
         CaseEvent.case_number == number, CaseEvent.kind == "received").order_by(CaseEvent.id))
-    return (received.detail or {}).get("staff") if received is not None else None
+    return dict(received.detail or {}) if received is not None else {}
 
 
 def _customer(session: Session, data: ComplaintInput, at: datetime) -> Customer:
