@@ -263,6 +263,7 @@ from cli.inbox import register as _register_inbox  # noqa: E402
 _register_inbox(app, approvals_app, clear_errors)
 
 # Each process's commands, from its folder.
+from cli.callback.commands import register as _register_callback  # noqa: E402
 from cli.complaint.commands import register as _register_complaint  # noqa: E402
 from cli.complaint.mailbox import mailbox_app  # noqa: E402
 from cli.new_customer.commands import register as _register_new_customer  # noqa: E402
@@ -273,6 +274,7 @@ app.add_typer(schedules_app, name="schedules")
 _register_complaint(app)
 app.add_typer(mailbox_app, name="mailbox")
 _register_new_customer(app, clear_errors)
+_register_callback(app, clear_errors)
 app.add_typer(customers_app, name="customers")
 app.add_typer(tiers_app, name="tiers")
 from cli.admin import calendar_app, policy_app  # noqa: E402

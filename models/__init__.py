@@ -3,6 +3,7 @@
 from models.api import ApiIdempotency, ApiKey
 from models.approval import ApprovalStatus, ApprovalTask, Clock, Escalation
 from models.base import Base
+from models.callback import Callback, CallbackStatus
 from models.complaint import Complaint, ComplaintStatus, ScoreEntry
 from models.customer import Customer
 from models.history import ArchiveRecord, CaseEvent, Notification
@@ -21,6 +22,7 @@ from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCa
 
 __all__ = [
     "ApiIdempotency", "ApiKey",
+    "Callback", "CallbackStatus",
     "MailboxMessage",
     "Account", "AuditEntry", "Delegation", "InboxSession", "LinkToken", "LoginThrottle",
     "ApprovalStatus", "ApprovalTask", "ArchiveRecord", "Base", "CaseEvent", "Clock", "Complaint",

@@ -20,6 +20,7 @@ from policy.base import (
     assignee_ref_problem,
     notify_ref_problem,
 )
+from policy.callback.schema import CallbackPolicy
 from policy.complaint.schema import ComplaintPolicy
 from policy.new_customer.schema import NewCustomerPolicy
 from policy.tier.schema import TierPolicy
@@ -37,6 +38,7 @@ class Policy(_Strict):
     new_customer: NewCustomerPolicy | None = None  # 000 D8/D9; see policy/new_customer/schema.py
     # 000 D7: 客户等级评定 (optional: a policy without it has no tier assessment).
     tier_assessment: TierPolicy | None = None
+    callback: CallbackPolicy | None = None  # 004 D14 回访; see policy/callback/schema.py
     approvals: ApprovalsPolicy = ApprovalsPolicy()
 
     @model_validator(mode="after")
@@ -73,6 +75,8 @@ class Policy(_Strict):
         self.complaint.check_references(self)  # its variants' people (major, compensation…)
         if self.new_customer is not None:
             self.new_customer.check_references(self)
+        if self.callback is not None:
+            self.callback.check_references(self)
         return self
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models import ApprovalStatus, ApprovalTask, Complaint
 from models.db import session_scope
+from runtime import callback_runs
 from runtime.new_customer_runs import start_missing_runs
 from runtime.runs import PrefectUnavailable, start_complaint_run, wake_task
 
@@ -35,6 +36,8 @@ def reconcile() -> dict[str, int]:
             counts["failed"] += 1
             log.warning("cannot start %s: %s", number, exc)
     for key, value in start_missing_runs().items():
+        counts[key] += value
+    for key, value in callback_runs.start_missing_runs().items():
         counts[key] += value
     for task_id in unwoken:
         try:

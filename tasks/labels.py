@@ -56,6 +56,11 @@ STATUSES: dict[str, Words] = {
     "recorded": ("已入账", "已入賬", "recorded"),
     "awaiting_approval": ("待批准", "待批准", "awaiting approval"),
     "refused": ("未批准", "未批准", "refused"),
+    # callbacks (回访)
+    "not_sampled": ("未抽中", "未抽中", "not sampled"),
+    "calling": ("待回访", "待回訪", "to call back"),
+    "satisfied": ("回访满意", "回訪滿意", "satisfied"),
+    "dissatisfied": ("回访不满意", "回訪不滿意", "not satisfied"),
     # tier assessments
     "pregrading": ("片区初评中", "片區初評中", "pre-grading"),
     "meeting": ("待评定会议", "待評定會議", "meeting"),
@@ -69,6 +74,9 @@ OUTCOMES: dict[str, Words] = {
     "suspend": ("暂停", "暫停", "suspend"),
     "terminate": ("终止", "終止", "terminate"),
     "hand_over": ("结案并移交销售公司", "結案並移交銷售公司", "hand over"),
+    # a callback's result (004 D14 回访)
+    "satisfied": ("客户满意", "客戶滿意", "satisfied"),
+    "dissatisfied": ("客户不满意", "客戶不滿意", "not satisfied"),
 }
 
 CHANNELS: dict[str, Words] = {
@@ -148,6 +156,8 @@ EVENTS: dict[str, Words] = {
     "escalated": ("逾期升级", "逾期升級", "escalated"),
     "escalation_skipped": ("跳过的升级级别", "跳過的升級級別", "escalation level skipped"),
     "archived": ("归档", "歸檔", "archived"),
+    "drawn": ("抽中回访", "抽中回訪", "drawn for a callback"),
+    "called_back": ("回访", "回訪", "called back"),
     "closed": ("结案", "結案", "closed"),
     "applied": ("提交立项申请", "提交立項申請", "applied"),
     "project_approved": ("立项批准", "立項批准", "project approved"),

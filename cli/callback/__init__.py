@@ -1,0 +1,1 @@
+"""kefu callback: list, show, record and report callbacks (回访)."""

@@ -1,0 +1,1 @@
+"""Callbacks (回访): the policy section."""
