@@ -263,6 +263,7 @@ from cli.inbox import register as _register_inbox  # noqa: E402
 _register_inbox(app, approvals_app, clear_errors)
 
 # Each process's commands, from its folder.
+from cli.archives.commands import register as _register_archives  # noqa: E402
 from cli.callback.commands import register as _register_callback  # noqa: E402
 from cli.complaint.commands import register as _register_complaint  # noqa: E402
 from cli.complaint.mailbox import mailbox_app  # noqa: E402
@@ -274,6 +275,7 @@ app.add_typer(schedules_app, name="schedules")
 _register_complaint(app)
 app.add_typer(mailbox_app, name="mailbox")
 _register_new_customer(app, clear_errors)
+_register_archives(app, clear_errors)
 _register_callback(app, clear_errors)
 app.add_typer(customers_app, name="customers")
 app.add_typer(tiers_app, name="tiers")

@@ -69,7 +69,19 @@ def _action(request: Request) -> str:
 
 def read_case(who: Caller, kind: str, number: str, view: Callable[[str], dict]) -> dict:
     """A case's view for an API caller (``kind``: complaint, prospect): audited as
-    ``view_<kind>``, and one 404 (audited as refused) when there is no such case."""
+    ``view_<kind>``, and one 404 (audited as refused) when there is no such case. An archived
+    complaint of a guarded level (机密/绝密) is read only by a person key whose person holds a
+    current loan (tasks/confidentiality.py): 403 otherwise, audited."""
+    if kind == "complaint":
+        from policy.load import load_policy
+        from tasks.confidentiality import check_read_alone
+
+        person = who.actor if who.scope == "person" else None
+        decision = check_read_alone(load_policy(), person, "complaint", number, actor=who.actor,
+                                    via="api")
+        if not decision.allowed:
+            raise HTTPException(403, f"{kind} {number} is an archive you may not read: "
+                                     f"{decision.reason}")
     try:
         shown = view(number)
     except LookupError:

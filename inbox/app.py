@@ -53,6 +53,7 @@ from tasks.approvals import (
     principals_of,
     task_view,
 )
+from tasks.confidentiality import check_read_alone
 from tasks.deadlines import calendar_for, local_time, now, uncertain_of
 from tasks.decision_checks import check_decision
 from tasks.links import LinkRefused, secret_key, use_link
@@ -410,6 +411,9 @@ def create_app() -> FastAPI:
                             and is_superior(user, task.assignee_key))
             audit.record(session, actor=user, action="view_task", via="inbox", task_id=task_id,
                          case_number=number)
+        if process == "complaint" and not check_read_alone(
+                policy, user, "complaint", number, actor=user, via="inbox").allowed:
+            return refuse(request, data, t("archive_refused"))  # a signed link is no way round
         card = _card(process, number)
         return page(request, "task.html", data, {
             "task": view, "process": process, "signers": signers, "card": card,

@@ -49,6 +49,10 @@ TEXT: dict[str, dict[str, str]] = {
                      "zh-TW": "案件一覽只對流程負責人（部門負責人、營銷辦管理部等）開放",
                      "en": "The cases page is for process owners (department heads and the "
                            "policy's case viewers)"},
+    "archive_refused": {"zh-CN": "这是机密档案：须经批准借阅（本部门经理或总经理批准），借阅期内方可查阅",
+                        "zh-TW": "這是機密檔案：須經批准借閱（本部門經理或總經理批准），借閱期內方可查閱",
+                        "en": "This is a confidential archive: you may read it only during an approved "
+                              "loan (your department manager or the general manager approves)"},
     "no_such_case": {"zh-CN": "没有这个案件，或不在您的查看范围内",
                      "zh-TW": "沒有這個案件，或不在您的查看範圍內",
                      "en": "No such case, or not one you may see"},

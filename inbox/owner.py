@@ -113,6 +113,12 @@ def add_owner_routes(app: FastAPI, policy: Policy, *, page: Callable, read_sessi
             return page(request, "message.html", data, {
                 "kind": "refused",
                 "message": translator(locale_of(request, user))("no_such_case")}, 404)
+        from tasks.confidentiality import check_read_alone
+
+        if not check_read_alone(policy, user, "complaint", number, actor=user, via="inbox").allowed:
+            return page(request, "message.html", data, {
+                "kind": "refused",
+                "message": translator(locale_of(request, user))("archive_refused")}, 403)
         audit.record_alone(actor=user, action="view_case", via="inbox", case_number=number)
         locale = locale_of(request, user)
         return page(request, "case.html", data, {

@@ -2,6 +2,7 @@
 
 from models.api import ApiIdempotency, ApiKey
 from models.approval import ApprovalStatus, ApprovalTask, Clock, Escalation
+from models.archives import ArchiveRequest, ArchiveRequestStatus, SecrecyMark
 from models.base import Base
 from models.callback import Callback, CallbackStatus
 from models.complaint import Complaint, ComplaintStatus, ScoreEntry
@@ -21,6 +22,7 @@ from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, Tracki
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 
 __all__ = [
+    "ArchiveRequest", "ArchiveRequestStatus", "SecrecyMark",
     "ApiIdempotency", "ApiKey",
     "Callback", "CallbackStatus",
     "MailboxMessage",

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from policy.archives.schema import ArchivesPolicy
 from policy.base import (
     ApprovalsPolicy,
     CalendarPolicy,
@@ -40,6 +41,8 @@ class Policy(_Strict):
     tier_assessment: TierPolicy | None = None
     callback: CallbackPolicy | None = None  # 004 D14 回访; see policy/callback/schema.py
     approvals: ApprovalsPolicy = ApprovalsPolicy()
+    # 000 D11 / 000 D9 §1.5 / 004 第19条: customer archives and confidentiality (optional).
+    archives: ArchivesPolicy | None = None
 
     @model_validator(mode="after")
     def _complaint_references_resolve(self) -> Policy:
@@ -77,6 +80,8 @@ class Policy(_Strict):
             self.new_customer.check_references(self)
         if self.callback is not None:
             self.callback.check_references(self)
+        if self.archives is not None:
+            self.archives.check_references(self)
         return self
 
 

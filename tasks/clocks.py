@@ -24,6 +24,8 @@ def ladder_for(policy: Policy, process: str, clock_name: str = "") -> Escalation
         ladders["tier"] = policy.tier_assessment.escalation
     if policy.callback is not None:
         ladders["callback"] = policy.callback.escalation
+    if policy.archives is not None:
+        ladders["archives"] = policy.archives.escalation
     if process not in ladders:
         raise KeyError(f"no escalation ladder for process {process!r}")
     return ladders[process]

@@ -87,10 +87,19 @@ def _start_run(number: str) -> str | None:
 def complaint_show(
     number: str,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    as_: Annotated[str | None, typer.Option("--as", help=(
+        "The reader, for an archived 机密/绝密 case: a person holding an approved loan"))] = None,
 ) -> None:
     """Everything about one complaint: route, clocks, approvals, history, messages, points."""
     from tasks.complaint.card import case_card_text, complaint_view
+    from tasks.confidentiality import check_read_alone
 
+    policy = load_policy()
+    if as_ is not None:
+        policy.organisation.person(as_)
+    decision = check_read_alone(policy, as_, "complaint", number, actor=as_ or "cli", via="cli")
+    if not decision.allowed:
+        raise ValueError(f"--as: {number} is an archive you may not read ({decision.reason})")
     if as_json:
         emit_json(complaint_view(number))
     else:
