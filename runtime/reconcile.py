@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import ApprovalStatus, ApprovalTask, Complaint
 from models.db import session_scope
-from runtime import callback_runs
+from runtime import archive_runs, callback_runs
 from runtime.new_customer_runs import start_missing_runs
 from runtime.runs import PrefectUnavailable, start_complaint_run, wake_task
 
@@ -38,6 +38,8 @@ def reconcile() -> dict[str, int]:
     for key, value in start_missing_runs().items():
         counts[key] += value
     for key, value in callback_runs.start_missing_runs().items():
+        counts[key] += value
+    for key, value in archive_runs.start_missing_runs().items():
         counts[key] += value
     for task_id in unwoken:
         try:

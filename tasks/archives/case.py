@@ -222,8 +222,16 @@ def record_return(policy: Policy, number: str, by: str) -> dict:
 
 
 def close_loan(number: str) -> str:
+    """The borrower confirmed 归还 in the inbox (or with a link): the loan ends at that decision."""
     with session_scope() as session:
-        return get(session, number).status
+        request = get(session, number)
+        task = find_task(session, number, RETURN, 1)
+        if request.status == ArchiveRequestStatus.ON_LOAN and task is not None \
+                and task.status == ApprovalStatus.DECIDED:
+            request.status = ArchiveRequestStatus.RETURNED
+            request.returned_at = task.decided_at or now()
+            events.record(session, PROCESS, number, "archive_returned", task.decided_by or "kefu")
+        return request.status
 
 
 def request_destruction_step(policy: Policy, number: str, index: int,
