@@ -51,11 +51,19 @@ def customers_import(
 def customers_show(
     name: str,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    as_: Annotated[str | None, typer.Option("--as", help=(
+        "The reader, for a 机密/绝密 customer record: a person holding an approved loan"))] = None,
 ) -> None:
     """One customer: grade, territory, yearly figures and the grade history (who, when, why)."""
+    from tasks.confidentiality import check_read_alone
     from tasks.text import one_line
     from tasks.tier.grades import customer_view
 
+    if as_ is not None:
+        load_policy().organisation.person(as_)
+    decision = check_read_alone(load_policy(), as_, "customer", name, actor=as_ or "cli", via="cli")
+    if not decision.allowed:
+        raise ValueError(f"--as: {name} is an archive you may not read ({decision.reason})")
     view = customer_view(name)
     if as_json:
         emit_json(view)

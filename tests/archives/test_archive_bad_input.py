@@ -75,3 +75,23 @@ def test_a_destruction_refused_at_the_second_approval_leaves_the_record(archived
     assert case.request_view(number)["status"] == "refused"
     shown = archived.run("complaint", "show", NUMBER, "--json")        # 秘密: not guarded
     assert CONTENT in shown.stdout
+
+
+def test_a_confidential_customer_record_is_refused_in_the_cli_without_a_reader(archived):
+    kefu = archived
+    customer = "机密经销商"     # the archived complaint's customer
+    kefu.run("archives", "mark", customer, "--kind", "customer", "--level", "confidential",
+             "--as", "he.sales")
+    for args in ((), ("--as", "chen.qe")):
+        done = kefu.run("customers", "show", customer, *args, check=False)
+        assert done.returncode == 2 and "13900000000" not in done.stdout
+        [line] = done.stderr.strip().splitlines()
+        assert line.startswith("error: --as:") and "confidential" in line
+    # 000 D11 §4.1.3: the head of 销售部, which keeps the customer records, reads it.
+    assert "13900000000" in kefu.run("customers", "show", customer, "--as", "he.sales").stdout
+    from models import AuditEntry
+    from models.db import session_scope
+
+    with session_scope() as session:
+        outcomes = [e.outcome for e in session.query(AuditEntry).filter_by(action="read_archive")]
+    assert outcomes == ["refused", "refused", "ok"]
