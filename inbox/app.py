@@ -553,6 +553,10 @@ def create_app() -> FastAPI:
             from tasks.tier.grades import case_text
 
             return {"number": number, "text": case_text(number)}
+        if process == "visit":
+            from tasks.visit.card import card_text
+
+            return {"number": number, "text": card_text(number)}
         return {"number": number}
 
     return app

@@ -20,6 +20,7 @@ from models.mailbox import MailboxMessage
 from models.org import Department, Person
 from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, TrackingRecord
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
+from models.visit import PlannedVisit, SiteVisitRequest, SiteVisitStatus, VisitPlan, VisitPlanStatus
 
 __all__ = [
     "ArchiveRequest", "ArchiveRequestStatus", "SecrecyMark",
@@ -32,4 +33,5 @@ __all__ = [
     "ScoreEntry",
     "Prospect", "ProspectStatus", "Spend", "SpendStatus", "TrackingRecord",
     "ScoreEntry", "CustomerYearFigures", "GradeChange", "TierAssessment", "TierCase",
+    "PlannedVisit", "SiteVisitRequest", "SiteVisitStatus", "VisitPlan", "VisitPlanStatus",
 ]

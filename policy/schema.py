@@ -25,6 +25,7 @@ from policy.callback.schema import CallbackPolicy
 from policy.complaint.schema import ComplaintPolicy
 from policy.new_customer.schema import NewCustomerPolicy
 from policy.tier.schema import TierPolicy
+from policy.visit.schema import VisitPolicy
 
 
 class Policy(_Strict):
@@ -39,6 +40,7 @@ class Policy(_Strict):
     new_customer: NewCustomerPolicy | None = None  # 000 D8/D9; see policy/new_customer/schema.py
     # 000 D7: 客户等级评定 (optional: a policy without it has no tier assessment).
     tier_assessment: TierPolicy | None = None
+    visit: VisitPolicy | None = None  # visit plans, reports, site visits; policy/visit/schema.py
     callback: CallbackPolicy | None = None  # 004 D14 回访; see policy/callback/schema.py
     approvals: ApprovalsPolicy = ApprovalsPolicy()
     # 000 D11 / 000 D9 §1.5 / 004 第19条: customer archives and confidentiality (optional).
@@ -78,6 +80,8 @@ class Policy(_Strict):
         self.complaint.check_references(self)  # its variants' people (major, compensation…)
         if self.new_customer is not None:
             self.new_customer.check_references(self)
+        if self.visit is not None:
+            self.visit.check_references(self)
         if self.callback is not None:
             self.callback.check_references(self)
         if self.archives is not None:

@@ -13,6 +13,7 @@ from models.db import session_scope
 from runtime import archive_runs, callback_runs
 from runtime.new_customer_runs import start_missing_runs
 from runtime.runs import PrefectUnavailable, start_complaint_run, wake_task
+from runtime.visit_runs import start_missing_runs as start_missing_visit_runs
 
 log = logging.getLogger("kefu.runs")
 
@@ -40,6 +41,8 @@ def reconcile() -> dict[str, int]:
     for key, value in callback_runs.start_missing_runs().items():
         counts[key] += value
     for key, value in archive_runs.start_missing_runs().items():
+        counts[key] += value
+    for key, value in start_missing_visit_runs().items():
         counts[key] += value
     for task_id in unwoken:
         try:

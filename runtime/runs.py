@@ -278,7 +278,7 @@ async def _resume(client, run_id: UUID, run_input: dict, patience: float = 2.0):
 # Deployments whose runs carry a case: every step of them is idempotent, so a run whose
 # process died is rescheduled and picks up where it stopped.
 CASE_DEPLOYMENTS = ("complaint", "new-customer", "new-customer-reward", "tier-assessment",
-                    "tier-case")
+                    "tier-case", "visit-plan", "site-visit")
 
 
 async def _runs_in(client, states: list, deployments: tuple[str, ...]) -> list:

@@ -22,6 +22,8 @@ def ladder_for(policy: Policy, process: str, clock_name: str = "") -> Escalation
         ladders["new_customer"] = policy.new_customer.ladder(clock_name)
     if policy.tier_assessment is not None:
         ladders["tier"] = policy.tier_assessment.escalation
+    if policy.visit is not None:
+        ladders["visit"] = policy.visit.escalation
     if policy.callback is not None:
         ladders["callback"] = policy.callback.escalation
     if policy.archives is not None:

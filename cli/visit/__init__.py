@@ -1,0 +1,1 @@
+"""``kefu visits``: monthly visit plans, visit reports and site-visit requests."""
