@@ -557,6 +557,10 @@ def create_app() -> FastAPI:
             from tasks.visit.card import card_text
 
             return {"number": number, "text": card_text(number)}
+        if process == "archives":  # the request, never the archived record itself
+            from tasks.archives.case import request_text
+
+            return {"number": number, "text": request_text(policy, number)}
         return {"number": number}
 
     return app

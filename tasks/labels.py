@@ -67,6 +67,10 @@ STATUSES: dict[str, Words] = {
     "published": ("已公布", "已公布", "published"),
     "open": ("审批中", "審批中", "open"),
     "approved": ("已批准", "已批准", "approved"),
+    # archive requests (000 D9 §1.5, 004 第19条, 001 §6.10)
+    "on_loan": ("借阅中", "借閱中", "on loan"),
+    "returned": ("已归还", "已歸還", "returned"),
+    "destroyed": ("已销毁", "已銷毀", "destroyed"),
 }
 
 OUTCOMES: dict[str, Words] = {
@@ -101,6 +105,8 @@ CLOCKS: dict[str, Words] = {
     "review:tracking": ("30天跟踪记录", "30天跟蹤記錄", "30-day tracking record"),
     "review:tracking-reminder": ("跟踪记录提醒", "跟蹤記錄提醒", "tracking reminder"),
     "review:attention": ("三个月特别关注", "三個月特別關注", "90-day attention"),
+    # an archive loan's to-do: the record back by the loan's end (004 第19条)
+    "approval:return": ("归还借阅档案", "歸還借閱檔案", "archive return"),
 }
 
 # 004 D22 客户价值评估方法: the tier assessment's ``method``.
@@ -176,6 +182,11 @@ EVENTS: dict[str, Words] = {
     "published": ("公布结果", "公布結果", "published"),
     "opened": ("提出申请", "提出申請", "opened"),
     "approved": ("批准", "批准", "approved"),
+    "archive_requested": ("提出档案申请", "提出檔案申請", "archive request"),
+    "archive_lent": ("档案借出", "檔案借出", "archive lent"),
+    "archive_returned": ("档案归还", "檔案歸還", "archive returned"),
+    "archive_refused": ("档案申请未获批准", "檔案申請未獲批准", "archive request refused"),
+    "archive_destroyed": ("档案销毁", "檔案銷毀", "archive destroyed"),
 }
 
 

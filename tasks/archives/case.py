@@ -308,3 +308,21 @@ def pending_return_tasks(session: Session) -> list[ApprovalTask]:
     return list(session.scalars(select(ApprovalTask).where(
         ApprovalTask.process == PROCESS, ApprovalTask.step == RETURN,
         ApprovalTask.status == ApprovalStatus.PENDING)))
+
+
+def request_text(policy: Policy, number: str, locale: str = "zh-CN") -> str:
+    """The request in words, beside its task in the inbox (who asks for which record, why,
+    the loan's dates); never the record's content."""
+    from tasks import labels
+    from tasks.deadlines import local_time
+
+    view = request_view(number)
+    tz = policy.calendar.timezone
+    kind = {"borrow": "借阅", "destroy": "销毁"}[view["kind"]]
+    lines = [f"{kind}申请 {view['number']}：档案 {view['record']}",
+             f"申请人：{labels.person(view['requester'], policy.organisation, locale)}",
+             f"理由：{view['reason']}",
+             f"状态：{labels.status(view['status'], locale)}"]
+    if view["due_at"]:
+        lines.append(f"借阅期：{local_time(view['lent_at'], tz)} 至 {local_time(view['due_at'], tz)}")
+    return "\n".join(lines)

@@ -74,7 +74,7 @@ def stack(prefect_api, tmp_path_factory):
            "KEFU_INBOX_URL": f"http://127.0.0.1:{port}", "KEFU_SECRET_KEY": "archives-test-key-" + "x" * 20}
     kefu = Kefu(env={**env, "KEFU_NOW": REQUESTED})   # the worker's clock: the request's day
     kefu.run("init")
-    for person in ("sun.admin", "chen.qe"):
+    for person in ("sun.admin", "chen.qe", "wang.gm"):
         subprocess.run([*KEFU, "users", "set-password", person, "--password-stdin"], env=env,
                        cwd=ROOT, input=PASSWORD + "\n", text=True, check=True, capture_output=True)
     kefu.start_worker()
@@ -162,6 +162,9 @@ def test_a_confidential_archive_is_read_only_on_an_approved_loan_which_escalates
     loan = filed["number"]
     task_id = _pending(kefu, loan, "borrow_approval")
     assert kefu.json("archives", "show", loan, now=REQUESTED)["approvals"][0]["assignee"] == "wang.gm"
+    asked = site.login("wang.gm").get(f"/tasks/{task_id}")     # the request beside the task
+    assert asked.status_code == 200 and "复核赔偿" in asked.text and "孙主任" in asked.text
+    assert CONTENT not in asked.text
     kefu.run("approvals", "decide", str(task_id), "--as", "wang.gm", "--decision", "approve",
              now=DECIDED)
     _pending(kefu, loan, "return")                    # lent: the borrower's to-do 归还
