@@ -44,6 +44,15 @@ async def publish(number: str) -> None:
                                  description="客户回访: this month's callback and satisfaction rates")
 
 
+@flow(name="callback-plan", persist_result=False)
+def callback_plan() -> dict:
+    """The day's callback plan (004 D14 §1.2: 客服部主管制定回访计划，逐一安排回访): draw the
+    cases handled since, record each draw, and start a run for each callback chosen."""
+    from runtime.callback_runs import draw_and_start
+
+    return draw_and_start()
+
+
 @flow(name="callback", flow_run_name="callback {number}", persist_result=False)
 async def callback_flow(number: str) -> str:
     """One callback from the draw to the customer's satisfaction (004 D14 §1.3, §1.9, §2.3)."""

@@ -1,7 +1,8 @@
 """The flow runs of callbacks (回访): handled cases are drawn for the sample and each one
-chosen gets a run, started like a complaint's (runtime/runs.py). The worker's reconcile (every
-5 seconds) and the sweep (every 15 minutes) call ``start_missing_runs``: the complaint process
-never hears of callbacks."""
+chosen gets a run, started like a complaint's (runtime/runs.py). The draw is the daily
+callback plan (prefect.yaml ``callback-plan``, 004 D14 §1.2: 客服部主管制定回访计划) and
+``kefu callback draw``; the worker's reconcile starts the runs a Prefect outage left unstarted.
+The complaint process never hears of callbacks."""
 
 from __future__ import annotations
 
@@ -29,16 +30,21 @@ def start_callback_run(number: str) -> str:
     return run_id
 
 
-def start_missing_runs() -> dict[str, int]:
-    """Draw the handled cases not yet considered, then start the runs of open callbacks that
-    have none (drawn just now, or while Prefect was down)."""
+def draw_and_start() -> dict[str, int]:
+    """The callback plan: draw the handled cases not yet considered, then start the runs of
+    the callbacks chosen."""
     from tasks.callback.case import consider_handled
 
-    counts = {"started": 0, "failed": 0}
     policy = load_policy()
-    if policy.callback is None:
+    drawn = consider_handled(policy) if policy.callback is not None else []
+    return {"drawn": len(drawn), **start_missing_runs()}
+
+
+def start_missing_runs() -> dict[str, int]:
+    """Start the runs of open callbacks that have none (drawn while Prefect was down)."""
+    counts = {"started": 0, "failed": 0}
+    if load_policy().callback is None:
         return counts
-    consider_handled(policy)
     with session_scope() as session:
         numbers = list(session.scalars(select(Callback.number).where(
             Callback.flow_run_id.is_(None), Callback.status == CallbackStatus.CALLING)))

@@ -90,6 +90,7 @@ def run_demo(stop_server: bool = False) -> None:
         wait_for_deployment()
         numbers = _file_samples(policy)
         _decide_like_people(numbers)
+        _call_back(policy)
         say("\n[4/5] the escalation sweep (what the 15-minute schedule runs)")
         for row in sweep(policy):
             say(f"  {row['case']} {row['clock']} overdue → level {row['level']}: "
@@ -219,6 +220,53 @@ def _decide_like_people(numbers: dict[str, str]) -> None:
     _wait(triage, "handling")
     _wait(overdue, "handling")
     _wait_runs_settled(list(numbers.values()))
+
+
+# --- callbacks (回访, 004 D14; issue 18 §1) -------------------------------------------------
+
+def _call_back(policy) -> None:
+    """The handled complaints are drawn for callbacks (what the daily callback plan does);
+    the important one is always drawn and its department head records a satisfied customer.
+    Others drawn wait for their caller, as real callbacks would."""
+    from models import Callback
+    from runtime.callback_runs import draw_and_start
+
+    say("\n[3b/5] callbacks (回访, 004 D14): the handled complaints drawn for a callback")
+    draw_and_start()
+    with session_scope() as session:
+        rows = list(session.scalars(select(Callback).order_by(Callback.id)))
+    for row in rows:
+        say(f"  {row.source_number}  " + (f"drawn → {row.number}, caller {row.caller_key}"
+                                          if row.chosen else "not drawn")
+            + f" (score {row.sample_score:.2f} vs share {row.sample_share:.0%}"
+            + (", important: always" if row.important else "") + ")")
+    shown = next((r for r in rows if r.chosen and r.important), None)
+    if shown is None:
+        return
+    task = _wait(shown.number, "callback")
+    _decide(policy, task, task.assignee_key, "approve", "电话回访：客户对道歉满意",
+            outcome="satisfied")
+
+    def settled() -> bool:
+        """The callback closed and its run completed; every other callback's run parked for
+        its caller (none left Crashed when the demo stops its worker)."""
+        from prefect import get_client
+
+        with session_scope() as session:
+            runs = dict(session.execute(select(Callback.number, Callback.flow_run_id)
+                                        .where(Callback.chosen.is_(True))).all())
+
+        async def states() -> dict:
+            async with get_client() as client:
+                return {number: (await client.read_flow_run(run_id)).state.type.value
+                        for number, run_id in runs.items() if run_id}
+
+        found = asyncio.run(states())
+        return found.get(shown.number) == "COMPLETED" and len(found) == len(runs) and all(
+            state in {"COMPLETED", "PAUSED"} for state in found.values())
+
+    _until(settled, f"{shown.number}: the callbacks' runs did not settle")
+    say(f"  {shown.number}  closed: 客户满意")
 
 
 def _decide(policy, task: ApprovalTask, actor: str, decision: str, comment: str, **data) -> None:

@@ -31,6 +31,12 @@ def test_the_demo_archives_three_cases_and_leaves_every_run_settled(tmp_path):
         states = sorted(r["state_type"] for r in runs)
         assert states == ["COMPLETED"] * 3 + ["PAUSED"] * 3, [(r["name"], r["state_name"])
                                                               for r in runs]
+        # One callback (回访, 004 D14) beside them: the important complaint's, closed satisfied.
+        assert "closed: 客户满意" in done.stdout
+        callbacks = httpx.post(f"{api}/flow_runs/filter", json={
+            "flow_runs": {"name": {"like_": "callback HF-"}}, "limit": 20}).json()
+        assert "COMPLETED" in {r["state_type"] for r in callbacks}
+        assert {r["state_type"] for r in callbacks} <= {"COMPLETED", "PAUSED"}
         cards = httpx.post(f"{api}/artifacts/latest/filter", json={"limit": 20}).json()
         assert len([c for c in cards if c["key"].startswith("complaint-ts-")]) == 6
     finally:

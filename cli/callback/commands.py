@@ -83,15 +83,16 @@ def callback_record(
 
 
 def callback_draw(as_json: JSON = False) -> None:
-    """Draw the handled cases not yet considered now and start the chosen ones' runs (the
-    worker does this every few seconds)."""
-    from runtime.callback_runs import start_missing_runs
+    """Draw the handled cases not yet considered now and start the chosen ones' runs (what
+    the daily callback plan does, prefect.yaml ``callback-plan``)."""
+    from runtime.callback_runs import draw_and_start
 
-    counts = start_missing_runs()
+    counts = draw_and_start()
     if as_json:
         emit_json(counts)
     else:
-        typer.echo(f"started {counts['started']} callback run(s); {counts['failed']} failed")
+        typer.echo(f"{counts['drawn']} callback(s) drawn; started {counts['started']} run(s); "
+                   f"{counts['failed']} failed")
 
 
 def callback_report(

@@ -60,7 +60,7 @@ def test_a_handled_complaint_is_called_back_escalated_and_closed_in_two_rounds(k
     def after(hours: float) -> str:
         return (handled + timedelta(hours=hours)).isoformat()
 
-    kefu.run("callback", "draw", now=after(0.5))   # what the worker's reconcile does too
+    kefu.run("callback", "draw", now=after(0.5))   # what the daily callback plan does
     row = _callback_of(kefu, complaint)
     number = row["number"]
     # An important complaint is always drawn, and called back by its department head (§1.3),
