@@ -10,8 +10,10 @@ notice runs out (3 days / 1 day / 1 hour) → the requester is told.
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 from prefect import flow
+from prefect.artifacts import acreate_markdown_artifact
 
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
@@ -39,14 +41,27 @@ def ask_reports(number: str) -> list[int]:
     return case.request_reports(load_policy(), number, current_run_id())
 
 
+@step(name="apply-report")
+def apply_report(number: str, task_id: int) -> None:
+    case.apply_report(number, task_id)
+
+
 @step(name="close-plan")
 def close_plan(number: str) -> str:
     return case.close_plan(number)
 
 
+async def publish(number: str) -> None:
+    """The plan's or request's card on the dashboard, published when the run parks."""
+    from tasks.visit.card import card_markdown
+
+    await acreate_markdown_artifact(key=f"visit-{number.lower()}", markdown=card_markdown(number),
+                                    description=f"客户拜访 {number}")
+
+
 async def wait_for(number: str, task_id: int) -> None:
     send_notifications(number)
-    await await_decision(task_id)
+    await await_decision(task_id, show=partial(publish, number))
 
 
 @flow(name="visit-plan", flow_run_name="visit plan {number}", persist_result=False)
@@ -65,8 +80,10 @@ async def visit_plan_flow(number: str) -> str:
         reports = ask_reports(number)
         for task_id in reports:  # each opens on its visit's day; the sweep escalates late ones
             await wait_for(number, task_id)
+            apply_report(number, task_id)
         status = close_plan(number)
         send_notifications(number)
+        await publish(number)
         return status
 
 

@@ -67,6 +67,12 @@ STATUSES: dict[str, Words] = {
     "published": ("已公布", "已公布", "published"),
     "open": ("审批中", "審批中", "open"),
     "approved": ("已批准", "已批准", "approved"),
+    # visit plans and site-visit requests (004 拜访, 002 参观)
+    "plan_due": ("待提交计划", "待提交計劃", "plan due"),
+    "plan_review": ("主管审核中", "主管審核中", "plan in review"),
+    "plan_approved": ("执行中", "執行中", "visiting"),
+    "plan_closed": ("已完成", "已完成", "closed"),
+    "requested": ("待核准", "待核准", "requested"),
     # archive requests (000 D9 §1.5, 004 第19条, 001 §6.10)
     "on_loan": ("借阅中", "借閱中", "on loan"),
     "returned": ("已归还", "已歸還", "returned"),

@@ -135,7 +135,7 @@ def visits_list(
 ) -> None:
     """Every visit plan and site-visit request, newest first."""
     from tasks import labels
-    from tasks.visit.card import STATUS_WORDS, listing
+    from tasks.visit.card import listing
 
     rows = listing(month)
     if as_json:
@@ -143,7 +143,7 @@ def visits_list(
         return
     org = load_policy().organisation
     for row in rows:
-        typer.echo(f"{row['number']}  {STATUS_WORDS.get(row['status'], row['status'])}  "
+        typer.echo(f"{row['number']}  {labels.status(row['status'])}  "
                    f"{labels.person(row['who'], org)}  {row['when']}"
                    + (f"  {row['visits']} 次拜访" if row["visits"] is not None else ""))
     if not rows:

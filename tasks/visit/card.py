@@ -7,14 +7,10 @@ from sqlalchemy import select
 from models import ApprovalTask, PlannedVisit, SiteVisitRequest, VisitPlan
 from models.db import session_scope
 from policy.load import load_policy
-from tasks import labels
+from tasks import labels, markdown
 from tasks.deadlines import local_time
 from tasks.text import one_line
 from tasks.visit.case import REPORT, get_plan, get_request
-
-STATUS_WORDS = {"plan_due": "待提交计划", "plan_review": "主管审核中", "plan_approved": "执行中",
-                "plan_closed": "已完成", "requested": "待核准", "approved": "已核准",
-                "rejected": "未核准"}
 
 
 def _tasks(session, number: str) -> list[dict]:
@@ -64,7 +60,7 @@ def card_text(number: str) -> str:
     policy = load_policy()
     org, tz = policy.organisation, policy.calendar.timezone
     data = view(number)
-    status = STATUS_WORDS.get(data["status"], data["status"])
+    status = labels.status(data["status"])
     if "month" in data:
         lines = [f"客户拜访计划书 {data['number']}（{data['month']}）", f"状态：{status}",
                  f"销售人员：{labels.person(data['salesperson'], org)}",
@@ -100,3 +96,9 @@ def listing(month: str | None = None) -> list[dict]:
                      for r in session.scalars(select(SiteVisitRequest)
                                               .order_by(SiteVisitRequest.number.desc()))]
         return rows
+
+
+def card_markdown(number: str) -> str:
+    """The card on the Prefect dashboard (an artifact): every line a literal Markdown line."""
+    first, *rest = card_text(number).splitlines()
+    return "\n".join([f"# {markdown.text(first)}", "", *(f"- {markdown.text(line)}" for line in rest)])

@@ -274,6 +274,20 @@ def file_report(policy: Policy, visit_number: str, note: str) -> dict:
         return {"visit": visit_number, "task_id": task.id, "late": now() > task.due_at}
 
 
+def apply_report(number: str, task_id: int) -> None:
+    """A report confirmed in the inbox (or the Prefect form) rather than by ``kefu visits
+    report``: its comment is the report, its decision time the filing."""
+    with session_scope() as session:
+        task = session.get(ApprovalTask, task_id)
+        seq = int(task.step.removeprefix(f"{REPORT}:"))
+        visit = next(v for v in get_plan(session, number).visits if v.seq == seq)
+        if visit.reported_at is None:
+            visit.reported_at = task.decided_at
+            visit.report = task.comment or ""
+            events.record(session, PROCESS, number, "visit_reported", task.decided_by,
+                          visit=visit.number, late=task.decided_at > task.due_at)
+
+
 def close_plan(number: str) -> str:
     with session_scope() as session:
         plan = get_plan(session, number)

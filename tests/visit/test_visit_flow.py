@@ -106,6 +106,10 @@ def test_a_month_of_visits_with_a_missed_report_escalated(kefu, mailbox):
     assert run["name"] == f"visit plan {number}" and "process:visit" in run["tags"]
     card = kefu.run("visits", "show", number).stdout
     assert "状态：已完成" in card and "2027-03-05 华东铸造厂 了解需求 已报告 2027-03-11 09:00" in card
+    artifacts = httpx.post(f"{api}/artifacts/latest/filter", json={
+        "artifacts": {"key": {"any_": [f"visit-{number.lower()}"]}}, "limit": 1}).json()
+    dashboard = artifacts[0]["data"].replace("\\", "")   # the card escapes Markdown
+    assert "已完成" in dashboard and "华南设备厂" in dashboard
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -130,3 +134,22 @@ def test_a_key_customers_site_visit_not_confirmed_in_time_escalates(kefu, mailbo
     assert wait_for(lambda: mail(mailbox, "zheng.sales", number, "同意"), what="the requester told")
     view = kefu.json("visits", "show", number)
     assert view["status"] == "approved" and view["visitors"] == 4
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_monthly_schedule_asks_every_salesperson_for_next_months_plan(kefu, mailbox):
+    """The visit-plans deployment the worker serves with its cron (prefect.yaml) opens the
+    month's plans and starts a run for each, which asks the salesperson."""
+    api = kefu.env["KEFU_PREFECT_API_URL"]
+    deployment = wait_for(lambda: (r := httpx.get(f"{api}/deployments/name/visit-plans/visit-plans"))
+                          .status_code == 200 and r.json(), what="the visit-plans deployment")
+    assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["0 9 20 * *"]
+    run = httpx.post(f"{api}/deployments/{deployment['id']}/create_flow_run",
+                     json={"parameters": {"month": "2027-05"}}).json()
+    wait_for(lambda: httpx.get(f"{api}/flow_runs/{run['id']}").json()["state_type"] == "COMPLETED",
+             timeout=90, what="the monthly run to complete")
+    number = next(row["number"] for row in kefu.json("visits", "list", "--month", "2027-05")
+                  if row["who"] == "zheng.sales")
+    submit = task(kefu, number, "plan_submit")
+    assert submit["due_at"].startswith("2027-04-30 10:00")     # month end, 18:00 in Shanghai
+    mailed(mailbox, "zheng.sales", number, "提交2027-05客户拜访计划书")

@@ -17,7 +17,7 @@ NOW = "2027-02-20T09:00:00+08:00"
 
 @pytest.fixture()
 def site(offline_kefu, tmp_path, monkeypatch):
-    for person in ("li.east", "zhou.ops"):
+    for person in ("li.east", "zhou.ops", "zheng.sales"):
         done = subprocess.run([*KEFU, "users", "set-password", person, "--password-stdin"],
                               env=offline_kefu.env, cwd=ROOT, input=PASSWORD + "\n", text=True,
                               capture_output=True, timeout=120)
@@ -38,15 +38,15 @@ def _decide(client, task_id: int, **form):
                        data={"csrf_token": CSRF.search(page.text).group(1), **form})
 
 
-def test_a_superior_sends_a_plan_back_in_the_inbox_and_an_approver_confirms_a_visit(site):
+def test_a_plan_is_sent_back_and_approved_a_report_filed_and_a_visit_confirmed_in_the_inbox(site):
     from policy.load import load_policy
     from tasks.visit import case
     from tasks.visit.card import plan_view, request_view
 
     policy = load_policy()
-    [number] = case.open_plans(policy, "2027-03")
-    case.submit_plan(policy, person="zheng.sales", month="2027-03",
-                     visit_lines=["2027-03-05,华东铸造厂,了解需求"])
+    [number] = case.open_plans(policy, "2027-02")   # late: its month has begun
+    case.submit_plan(policy, person="zheng.sales", month="2027-02",
+                     visit_lines=["2027-02-19,华东铸造厂,了解需求"])
     review = case.request_review(policy, number, 1, None)
 
     chief = site.login("li.east")
@@ -57,6 +57,22 @@ def test_a_superior_sends_a_plan_back_in_the_inbox_and_an_approver_confirms_a_vi
     view = plan_view(number)
     assert view["status"] == "plan_due" and view["round"] == 2
     assert [t["decision"] for t in view["approvals"] if t["step"] == "plan_review"] == ["send_back"]
+
+    case.request_plan(policy, number, 2, None)
+    case.submit_plan(policy, person="zheng.sales", month="2027-02",
+                     visit_lines=["2027-02-19,华东铸造厂,了解需求，带样品"])
+    review = case.request_review(policy, number, 2, None)
+    assert _decide(chief, review, decision="approve").status_code == 303
+    assert case.apply_review(policy, number, review) == "approved"
+    # The visit's day has come: its report is open at once, and confirmed in the inbox.
+    [report] = case.request_reports(policy, number, None)
+    salesperson = site.login("zheng.sales")
+    assert "提交客户拜访报告：2027-02-19 华东铸造厂" in salesperson.get(f"/tasks/{report}").text
+    assert _decide(salesperson, report, decision="approve",
+                   comment="客户有扩产计划").status_code == 303
+    case.apply_report(number, report)
+    [visit] = plan_view(number)["visits"]
+    assert visit["report"] == "客户有扩产计划" and visit["reported_at"]
 
     request = case.request_site_visit(policy, customer="华南设备厂", kind="key",
                                       at="2027-03-01 10:00", by="zheng.sales", visitors=2)
