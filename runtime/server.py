@@ -29,6 +29,14 @@ def is_up(url: str | None = None, timeout: float = 1.0) -> bool:
         return False
 
 
+def command(host: str, port: int) -> list[str]:
+    """``prefect server start`` through :mod:`runtime.prefect_server`: Prefect's own command
+    with Python's cycle collector off the server's event loop, which removes the 60-second
+    SQLite stall (issue 20 §3; the module's docstring has the evidence)."""
+    return [sys.executable, "-m", "runtime.prefect_server", "start", "--host", host,
+            "--port", str(port)]
+
+
 def _files() -> tuple[Path, Path]:
     folder = data_dir() / "prefect"
     folder.mkdir(parents=True, exist_ok=True)
@@ -49,8 +57,7 @@ def start(wait: float = 120.0, progress=print) -> str:
              f"(log: {log_file}) …")
     with log_file.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", parsed.hostname,
-             "--port", str(parsed.port or 4200)],
+            command(parsed.hostname, parsed.port or 4200),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
             env={**os.environ, **({"PREFECT_SERVER_DATABASE_CONNECTION_URL": database}

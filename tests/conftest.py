@@ -76,9 +76,11 @@ def mailbox():
 # --- Prefect server ------------------------------------------------------------------------
 
 def start_prefect(home: Path, port: int, extra_env: dict | None = None) -> subprocess.Popen:
-    """``prefect server start`` (SQLite under ``home``) on ``port``; returns once it answers."""
+    """``prefect server start`` as kefu starts it (runtime.server.command; SQLite under
+    ``home``) on ``port``; returns once it answers."""
     import httpx
 
+    from runtime.server import command
     from runtime.settings import server_env
 
     api = f"http://127.0.0.1:{port}/api"
@@ -86,8 +88,7 @@ def start_prefect(home: Path, port: int, extra_env: dict | None = None) -> subpr
            "PREFECT_API_URL": api, **server_env(api), **(extra_env or {})}
     log = (home / "server.log").open("ab")
     server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env,
+        command("127.0.0.1", port), stdout=log, stderr=subprocess.STDOUT, env=env,
         start_new_session=True)
 
     def up() -> bool:
