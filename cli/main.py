@@ -281,6 +281,12 @@ _register_archives(app, clear_errors)
 _register_callback(app, clear_errors)
 app.add_typer(customers_app, name="customers")
 app.add_typer(tiers_app, name="tiers")
+from cli.credit.commands import credit_app  # noqa: E402
+from cli.survey.commands import survey_app  # noqa: E402
+
+app.add_typer(survey_app, name="survey")
+app.add_typer(credit_app, name="credit")
+
 from cli.admin import calendar_app, policy_app  # noqa: E402
 
 app.add_typer(policy_app, name="policy")

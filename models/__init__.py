@@ -6,6 +6,7 @@ from models.archives import ArchiveRequest, ArchiveRequestStatus, SecrecyMark
 from models.base import Base
 from models.callback import Callback, CallbackStatus
 from models.complaint import Complaint, ComplaintStatus, ScoreEntry
+from models.credit import CreditPayment, CreditRequest
 from models.customer import Customer
 from models.history import ArchiveRecord, CaseEvent, Notification
 from models.inbox import (
@@ -19,6 +20,7 @@ from models.inbox import (
 from models.mailbox import MailboxMessage
 from models.org import Department, Person
 from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, TrackingRecord
+from models.survey import CorrectiveAction, SurveyRound
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 from models.visit import PlannedVisit, SiteVisitRequest, SiteVisitStatus, VisitPlan, VisitPlanStatus
 
@@ -33,5 +35,6 @@ __all__ = [
     "ScoreEntry",
     "Prospect", "ProspectStatus", "Spend", "SpendStatus", "TrackingRecord",
     "ScoreEntry", "CustomerYearFigures", "GradeChange", "TierAssessment", "TierCase",
+    "CorrectiveAction", "SurveyRound", "CreditPayment", "CreditRequest",
     "PlannedVisit", "SiteVisitRequest", "SiteVisitStatus", "VisitPlan", "VisitPlanStatus",
 ]

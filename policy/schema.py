@@ -23,7 +23,9 @@ from policy.base import (
 )
 from policy.callback.schema import CallbackPolicy
 from policy.complaint.schema import ComplaintPolicy
+from policy.credit.schema import CreditPolicy
 from policy.new_customer.schema import NewCustomerPolicy
+from policy.survey.schema import SurveyPolicy
 from policy.tier.schema import TierPolicy
 from policy.visit.schema import VisitPolicy
 
@@ -42,6 +44,8 @@ class Policy(_Strict):
     tier_assessment: TierPolicy | None = None
     visit: VisitPolicy | None = None  # visit plans, reports, site visits; policy/visit/schema.py
     callback: CallbackPolicy | None = None  # 004 D14 回访; see policy/callback/schema.py
+    survey: SurveyPolicy | None = None  # 000 D4 §6; see policy/survey/schema.py
+    credit: CreditPolicy | None = None  # 004 D2; see policy/credit/schema.py
     approvals: ApprovalsPolicy = ApprovalsPolicy()
     # 000 D11 / 000 D9 §1.5 / 004 第19条: customer archives and confidentiality (optional).
     archives: ArchivesPolicy | None = None
@@ -80,6 +84,9 @@ class Policy(_Strict):
         self.complaint.check_references(self)  # its variants' people (major, compensation…)
         if self.new_customer is not None:
             self.new_customer.check_references(self)
+        for section in (self.survey, self.credit):
+            if section is not None:
+                section.check_references(self)
         if self.visit is not None:
             self.visit.check_references(self)
         if self.callback is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import ApprovalStatus, ApprovalTask, Complaint
 from models.db import session_scope
-from runtime import archive_runs, callback_runs
+from runtime import archive_runs, callback_runs, credit_runs, survey_runs
 from runtime.new_customer_runs import start_missing_runs
 from runtime.runs import PrefectUnavailable, start_complaint_run, wake_task
 from runtime.visit_runs import start_missing_runs as start_missing_visit_runs
@@ -40,6 +40,9 @@ def reconcile() -> dict[str, int]:
         counts[key] += value
     for key, value in callback_runs.start_missing_runs().items():
         counts[key] += value
+    for process_runs in (survey_runs, credit_runs):
+        for key, value in process_runs.start_missing_runs().items():
+            counts[key] += value
     for key, value in archive_runs.start_missing_runs().items():
         counts[key] += value
     for key, value in start_missing_visit_runs().items():

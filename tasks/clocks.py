@@ -22,6 +22,9 @@ def ladder_for(policy: Policy, process: str, clock_name: str = "") -> Escalation
         ladders["new_customer"] = policy.new_customer.ladder(clock_name)
     if policy.tier_assessment is not None:
         ladders["tier"] = policy.tier_assessment.escalation
+    for name, section in (("survey", policy.survey), ("credit", policy.credit)):
+        if section is not None:
+            ladders[name] = section.escalation
     if policy.visit is not None:
         ladders["visit"] = policy.visit.escalation
     if policy.callback is not None:

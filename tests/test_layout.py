@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bench", "cli", "flows", "inbox", "models", "notifications", "policy", "runtime", "tasks")
-PROCESSES = ("complaint", "new_customer", "tier", "callback", "archives", "visit")
+PROCESSES = ("complaint", "new_customer", "tier", "callback", "archives", "survey", "credit", "visit")
 # Where the processes meet on purpose: the whole policy's schema and loader, the command's
 # entry point, the flows' entry points and the runtime that starts them.
 COMPOSERS = ("policy.schema", "policy.load", "cli.main")

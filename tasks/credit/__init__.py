@@ -1,0 +1,1 @@
+"""Credit limits and over-limit shipments (004 D2)."""

@@ -1,0 +1,1 @@
+"""The satisfaction survey and its corrective actions (000 D4 §6)."""
