@@ -113,6 +113,8 @@ CLOCKS: dict[str, Words] = {
     "review:attention": ("三个月特别关注", "三個月特別關注", "90-day attention"),
     # an archive loan's to-do: the record back by the loan's end (004 第19条)
     "approval:return": ("归还借阅档案", "歸還借閱檔案", "archive return"),
+    # a callback's clock: the caller's 回访 by its window (004 D14 §1.3)
+    "approval:callback": ("客户回访", "客戶回訪", "callback"),
 }
 
 # 004 D22 客户价值评估方法: the tier assessment's ``method``.
