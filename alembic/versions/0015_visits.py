@@ -1,7 +1,7 @@
 """Visit plans, planned visits with their reports, site-visit requests
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 12:50:00
 
 visit_plans: a salesperson's 拜访计划书 for a month (one per person and month); planned_visits:
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | Sequence[str] | None = '0013'
+down_revision: str | Sequence[str] | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
