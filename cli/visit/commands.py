@@ -141,10 +141,14 @@ def visits_list(
     if as_json:
         _emit(rows)
         return
-    org = load_policy().organisation
+    from tasks.deadlines import local_time
+
+    policy = load_policy()
+    org, tz = policy.organisation, policy.calendar.timezone
     for row in rows:
+        when = row["when"] if row["kind"] == "plan" else local_time(row["when"], tz)
         typer.echo(f"{row['number']}  {labels.status(row['status'])}  "
-                   f"{labels.person(row['who'], org)}  {row['when']}"
+                   f"{labels.person(row['who'], org)}  {when}"
                    + (f"  {row['visits']} 次拜访" if row["visits"] is not None else ""))
     if not rows:
         typer.echo("no visit plans or requests")
