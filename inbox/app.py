@@ -561,6 +561,14 @@ def create_app() -> FastAPI:
             from tasks.archives.case import request_text
 
             return {"number": number, "text": request_text(policy, number)}
+        if process == "survey":  # the analysis and the corrective actions beside the task
+            from tasks.survey.card import survey_card_text
+
+            return {"number": number, "text": survey_card_text(number)}
+        if process == "credit":  # the limit, the excess and the customer beside the signature
+            from tasks.credit.card import request_card_text
+
+            return {"number": number, "text": request_card_text(number)}
         return {"number": number}
 
     return app
