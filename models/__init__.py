@@ -23,6 +23,7 @@ from models.prospect import Prospect, ProspectStatus, Spend, SpendStatus, Tracki
 from models.survey import CorrectiveAction, SurveyRound
 from models.tier import CustomerYearFigures, GradeChange, TierAssessment, TierCase
 from models.visit import PlannedVisit, SiteVisitRequest, SiteVisitStatus, VisitPlan, VisitPlanStatus
+from models.worker import RunProcess, WorkerLease
 
 __all__ = [
     "ArchiveRequest", "ArchiveRequestStatus", "SecrecyMark",
@@ -37,4 +38,5 @@ __all__ = [
     "ScoreEntry", "CustomerYearFigures", "GradeChange", "TierAssessment", "TierCase",
     "CorrectiveAction", "SurveyRound", "CreditPayment", "CreditRequest",
     "PlannedVisit", "SiteVisitRequest", "SiteVisitStatus", "VisitPlan", "VisitPlanStatus",
+    "RunProcess", "WorkerLease",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from uuid import UUID
 
@@ -300,58 +301,57 @@ async def _runs_in(client, states: list, deployments: tuple[str, ...]) -> list:
 
 
 async def _reschedule(client, runs: list, why: str) -> list[str]:
+    """Reschedule ``runs`` — each only if its state is still the one judged (another worker, or
+    its own process, may have moved it on since it was read)."""
     from prefect.states import Scheduled
 
+    names = []
     for run in runs:
+        current = await client.read_flow_run(run.id)
+        if current.state is None or current.state.id != run.state.id:
+            continue
         await client.set_flow_run_state(run.id, Scheduled(message=f"rescheduled: {why}"),
                                         force=True)
-    return [run.name for run in runs]
+        names.append(run.name)
+    return names
 
 
-def recover_orphaned_runs(deployments: tuple[str, ...] = CASE_DEPLOYMENTS) -> list[str]:
-    """Reschedule runs left Running or Pending by a worker that died (kill -9, power cut).
-
-    Called when the worker starts, before it serves: kefu runs one worker, so any run still
-    marked as running belongs to a dead process.
-    """
-    from prefect import get_client
-    from prefect.client.schemas.objects import StateType
-
-    async def recover() -> list[str]:
-        names: list[str] = []
-        async with get_client() as client:
-            while True:  # rescheduled runs leave the filter, so this pages through them all
-                runs = await _runs_in(client, [StateType.RUNNING, StateType.PENDING], deployments)
-                names += await _reschedule(client, runs, "its worker died")
-                if len(runs) < 200:
-                    return names
-
-    return asyncio.run(recover())
+def orphan_grace() -> float:
+    """Seconds after which a Pending run with no process, or a Running one whose worker on
+    another machine lapsed, counts as orphaned (``KEFU_ORPHAN_GRACE``, default 30): a live
+    runner turns Pending into Running within a second or two."""
+    return float(os.environ.get("KEFU_ORPHAN_GRACE") or 30)
 
 
-def restart_dead_runs(live: set[str], grace: float = 10.0,
+def restart_dead_runs(holder: str, alone: bool = False, grace: float | None = None,
                       deployments: tuple[str, ...] = CASE_DEPLOYMENTS) -> list[str]:
-    """Reschedule runs whose flow-run process died while the worker lives on: Crashed runs
-    (the worker saw the process die: kill -9, out of memory), and Running or Pending runs this
-    worker has had no process for during ``grace`` seconds (the process died while the server
-    was down, so nobody could tell it). ``live`` is the worker's runs with a process."""
-    from datetime import UTC, datetime, timedelta
+    """Reschedule the case runs left without a process (runtime/leases.orphaned): Crashed
+    ones, Running ones whose recorded process is gone, and Pending ones nobody started
+    (at once when ``alone``: the worker starting with no other alive; else after the grace).
+    Called by the one worker holding the ``reconcile`` lease, so the runs of a worker killed
+    with kill -9 go on elsewhere, and a live worker's runs are never touched."""
+    from datetime import UTC, datetime
 
     from prefect import get_client
     from prefect.client.schemas.objects import StateType
 
-    settled = datetime.now(UTC) - timedelta(seconds=grace)
+    from runtime import leases
 
-    def dead(run) -> bool:
-        if run.state.type == StateType.CRASHED:
-            return True
-        return str(run.id) not in live and run.state.timestamp < settled
+    grace = orphan_grace() if grace is None else grace
+    live = {holder, *leases.other_live_workers(holder)}
 
     async def restart() -> list[str]:
+        names: list[str] = []
         async with get_client() as client:
             runs = await _runs_in(
                 client, [StateType.CRASHED, StateType.RUNNING, StateType.PENDING], deployments)
-            return await _reschedule(client, [run for run in runs if dead(run)],
-                                     "its flow-run process died")
+            known = leases.run_processes([str(run.id) for run in runs])
+            at = datetime.now(UTC)
+            dead = [run for run in runs if leases.orphaned(
+                run.state.type.value, str(run.state.id),
+                (at - run.state.timestamp).total_seconds(), known.get(str(run.id)),
+                alone=alone, grace=grace, worker_alive=live.__contains__)]
+            names += await _reschedule(client, dead, "its flow-run process died")
+        return names
 
     return asyncio.run(restart())

@@ -2,7 +2,15 @@
 
 Each flow run executes in a short-lived subprocess and exits when it suspends for a human
 decision, so a thousand waiting cases hold no process. Beside serving, the worker reconciles
-every few seconds (runs for cases filed, and decisions taken, while Prefect was down).
+every few seconds (runs for cases filed, and decisions taken, while Prefect was down) and
+reschedules runs whose process died.
+
+Several workers (on one machine or many, against one Prefect server and one kefu database)
+serve the same deployments: Prefect gives each run to one of them (a run enters Pending once;
+the other runner's proposal is refused). The chores besides serving are done by one worker at a
+time, the holder of the ``reconcile`` lease in kefu's database, and a run is rescheduled only
+when the process recorded for it is gone (runtime/leases.py), so no worker touches another's
+live runs. One worker is the embedded default; more are the same command started again.
 """
 
 from __future__ import annotations
@@ -69,23 +77,43 @@ class _FileWatch:
         return True
 
 
-async def _reconcile_forever(every: float, runner: Runner, flow_names: dict[str, str],
-                             watched: _FileWatch) -> None:
+def lease_seconds(every: float) -> float:
+    """How long a worker's leases last without renewal: three rounds, at least 15 s. A worker on
+    another machine that dies is replaced after this; on the same machine at once."""
+    return max(15.0, 3 * every)
+
+
+def chores(holder: str, every: float, starting: bool = False) -> list[str]:
+    """One round of what a worker does besides serving: renew its presence and, if it holds
+    the ``reconcile`` lease (one worker of all at a time), reconcile and restart dead runs.
+    Starting, with no other worker alive, every run without a live process is rescheduled at
+    once. Returns the names of the runs rescheduled."""
+    from runtime import leases
     from runtime.reconcile import reconcile
-    from runtime.runs import restart_dead_runs, wait_for_deployment
+    from runtime.runs import restart_dead_runs
+
+    ttl = lease_seconds(every)
+    leases.acquire(f"worker {holder}", holder, ttl)
+    if not leases.acquire(leases.RECONCILE, holder, ttl):
+        return []
+    alone = starting and not leases.other_live_workers(holder)
+    names = restart_dead_runs(holder, alone=alone)
+    if not starting:
+        reconcile()
+    return names
+
+
+async def _reconcile_forever(every: float, holder: str, flow_names: dict[str, str],
+                             watched: _FileWatch) -> None:
+    from runtime.runs import wait_for_deployment
 
     await asyncio.to_thread(wait_for_deployment)
     while True:
         try:
             if watched.changed():
                 await _apply_prefect_yaml(flow_names)
-            await asyncio.to_thread(reconcile)
-            live = _live_run_ids(runner)
-            if live is not None:
-                # A run gets a process a moment after it is marked Pending: wait longer.
-                grace = 2 * every + 1
-                for name in await asyncio.to_thread(restart_dead_runs, live, grace):
-                    log.warning("rescheduled %s: its flow-run process had died", name)
+            for name in await asyncio.to_thread(chores, holder, every):
+                log.warning("rescheduled %s: its flow-run process had died", name)
         except Exception as exc:  # the server may be restarting: try again next round
             log.warning("reconcile failed: %s", exc)
         await asyncio.sleep(every)
@@ -106,15 +134,6 @@ async def _apply_prefect_yaml(flow_names: dict[str, str]) -> None:
                     "them", ", ".join(sorted(declared ^ set(flow_names))))
     for line in changed:
         log.warning("prefect.yaml changed: schedule %s", line)
-
-
-def _live_run_ids(runner: Runner) -> set[str] | None:
-    """Flow runs this worker has a live process for; None if Prefect no longer tells."""
-    try:
-        return {str(run_id) for run_id in runner._process_manager._process_map}
-    except AttributeError:  # a Prefect upgrade moved it: only Crashed runs are restarted
-        log.warning("cannot see the runner's processes; orphaned Running runs wait for a restart")
-        return None
 
 
 def worker_limit() -> int:
@@ -172,10 +191,17 @@ def describe(deployments: list[tuple[Flow, dict]]) -> list[str]:
             .rstrip() for _, settings in deployments]
 
 
-async def run(deployments: list[tuple[Flow, dict]], reconcile_every: float | None = None,
-              limit: int | None = None, poll: float | None = None) -> None:
-    # KEFU_RECONCILE_EVERY: seconds between reconciliations (tests use 1).
-    reconcile_every = reconcile_every or float(os.environ.get("KEFU_RECONCILE_EVERY") or 5)
+def reconcile_seconds() -> float:
+    """``KEFU_RECONCILE_EVERY``: seconds between a worker's rounds of chores (tests use 1)."""
+    return float(os.environ.get("KEFU_RECONCILE_EVERY") or 5)
+
+
+async def run(deployments: list[tuple[Flow, dict]], holder: str,
+              reconcile_every: float | None = None, limit: int | None = None,
+              poll: float | None = None) -> None:
+    from runtime.leases import record_run_process
+
+    reconcile_every = reconcile_every or reconcile_seconds()
     runner = _Runner(pause_on_shutdown=False, limit=limit or worker_limit(),
                      query_seconds=poll or poll_seconds())
     watched = _FileWatch(schedule_file.prefect_yaml())  # before its schedules go to the server
@@ -193,10 +219,13 @@ async def run(deployments: list[tuple[Flow, dict]], reconcile_every: float | Non
     for flow, settings in deployments:
         # Served as flow objects (not entrypoints): each run starts from the imported flow
         # instead of `python -m prefect.engine` importing everything again.
-        await runner.aadd_flow(flow, **settings)
+        # Each run writes down its process when it enters Running (runtime/leases.py), so no
+        # worker reschedules a run another worker's process still runs.
+        served = flow.with_options(on_running=[*flow.on_running_hooks, record_run_process])
+        await runner.aadd_flow(served, **settings)
     flow_names = {settings["name"]: flow.name for flow, settings in deployments}
     tasks = [asyncio.create_task(runner.start()),
-             asyncio.create_task(_reconcile_forever(reconcile_every, runner, flow_names, watched))]
+             asyncio.create_task(_reconcile_forever(reconcile_every, holder, flow_names, watched))]
     stopping = asyncio.create_task(runner.stop_requested.wait())
     done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
     for task in [*tasks, stopping]:
@@ -242,7 +271,7 @@ def _flow_modules(path: Path | None = None) -> set[str]:
 
 
 def main() -> None:
-    from runtime.runs import recover_orphaned_runs
+    from runtime import leases
 
     poll = poll_seconds()  # a bad setting stops the worker before it starts anything
     try:
@@ -259,13 +288,21 @@ def main() -> None:
 
         print(f"clock: frozen by KEFU_NOW at {local_time(now(), load_policy().calendar.timezone)}"
               f" for every flow run this worker starts (the sweep included)", flush=True)
+    holder = leases.new_holder()
+    os.environ[leases.HOLDER_ENV] = holder  # every flow-run process inherits it
     start_runs_from_a_warm_process()
     try:
-        for name in recover_orphaned_runs():
+        for name in chores(holder, reconcile_seconds(), starting=True):
             log.warning("rescheduled %s: the worker running it had died", name)
-    except Exception as exc:  # the server may not be up yet; the runs wait for the next start
+    except Exception as exc:  # the server may not be up yet; the next round tries again
         log.warning("could not look for orphaned runs: %s", exc)
-    asyncio.run(run(deployments, poll=poll))
+    try:
+        asyncio.run(run(deployments, holder, poll=poll))
+    finally:
+        try:
+            leases.release(holder)
+        except Exception as exc:  # the database is down: the leases lapse by themselves
+            log.warning("could not release this worker's leases: %s", exc)
 
 
 if __name__ == "__main__":
