@@ -227,9 +227,11 @@ def record_grumble_fines(policy: Policy, number: str) -> bool:
         return False
     with session_scope() as session:
         complaint = get(session, number)
-        first = get_clock(session, number, "handling", 1)
-        late = bool(first and complaint.handled_at and
-                    _aware(complaint.handled_at) > _aware(first.due_at))
+        # Resolved when the handling decision met the round's handling clock (the decision's
+        # time, whichever path recorded it), else when the flow finished handling.
+        clock = get_clock(session, number, "handling", complaint.round)
+        resolved = (clock.met_at if clock is not None else None) or complaint.handled_at
+        late = bool(clock and resolved and _aware(resolved) > _aware(clock.due_at))
         if complaint.upheld is False or _event(session, number, "fined", "no_fine") is not None:
             return late and complaint.upheld is not False
         detail = filed_detail(session, number)
