@@ -91,6 +91,7 @@ def run_demo(stop_server: bool = False) -> None:
         numbers = _file_samples(policy)
         _decide_like_people(numbers)
         _call_back(policy)
+        _major_complaint(policy)  # issue 18 §6: one major complaint (004 D5)
         say("\n[4/5] the escalation sweep (what the 15-minute schedule runs)")
         for row in sweep(policy):
             say(f"  {row['case']} {row['clock']} overdue → level {row['level']}: "
@@ -267,6 +268,46 @@ def _call_back(policy) -> None:
 
     _until(settled, f"{shown.number}: the callbacks' runs did not settle")
     say(f"  {shown.number}  closed: 客户满意")
+
+
+# --- a major complaint (重大投诉, 004 D5; issue 18 §6) --------------------------------------
+
+MAJOR_SAMPLE = Sample("major complaint (negative media coverage)", "phone", "孙强",
+                      "13800007777", "sun.qiang@customer.example",
+                      "整箱酒包装破损，客户说已联系电视台曝光。")
+
+
+def _major_complaint(policy) -> None:
+    """What 004 D5 does with a major complaint, from its shipped file: the trigger, who is
+    warned within what time and after it, who approves an 8,000 元 compensation. (The demo's
+    six cases run under the policy in force; its decisions are the default's, so the variant's
+    own case runs in tests/complaint/test_variants_flow.py.)"""
+    say("\n[3c/5] a major complaint (重大投诉, 004 D5)")
+    _major_as_the_car_dealer_would_judge_it(policy)
+
+
+def _major_as_the_car_dealer_would_judge_it(policy) -> None:
+    from policy.load import SHIPPED, read_policy
+    from tasks.complaint.variant_rules import compensation_approver, major_triggers
+    from tasks.people import resolve_assignee
+
+    dealer = read_policy(SHIPPED / "variants" / "004-d5-car-dealer.yaml")
+    major = dealer.complaint.major
+    found = major_triggers(major, ["media"], now(), None)
+    words = {t.key: t.label for t in major.triggers}
+    people = dealer.organisation
+    warned = [people.person(resolve_assignee(r, dealer)).name for r in major.warning.notify]
+    later = [people.person(resolve_assignee(r, dealer)).name
+             for r in major.warning.escalation.ladder[-1].notify if ":" in r]
+    approver = people.person(resolve_assignee(
+        compensation_approver(8000, dealer.complaint.compensation), dealer))
+    say(f"  policy {policy.name}: {'has' if policy.complaint.major else 'has no'} major "
+        f"complaints; under "
+        f"KEFU_POLICY=004-d5-car-dealer the complaint 「{MAJOR_SAMPLE.content}」 filed with "
+        f"--trigger media is major ({'、'.join(words[k] for k in found)}):")
+    say(f"  warned within {major.warning.within} to {'、'.join(warned)}, late → "
+        f"{'、'.join(later)}; an 8000 元 compensation is approved by {approver.name}"
+        f"（{approver.title}）")
 
 
 def _decide(policy, task: ApprovalTask, actor: str, decision: str, comment: str, **data) -> None:

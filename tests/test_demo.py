@@ -26,6 +26,8 @@ def test_the_demo_archives_three_cases_and_leaves_every_run_settled(tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.count(" archived\n") == 3
         assert done.stdout.count("waiting for ") == 3
+        # issue 18 §6: a major complaint as 004 D5 judges it, read from its shipped file.
+        assert "[3c/5] a major complaint" in done.stdout and "媒体负面报道" in done.stdout
         runs = httpx.post(f"{api}/flow_runs/filter", json={
             "flow_runs": {"name": {"like_": "complaint TS-"}}, "limit": 20}).json()
         states = sorted(r["state_type"] for r in runs)
