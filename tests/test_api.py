@@ -105,6 +105,7 @@ def test_an_intake_key_files_a_complaint_at_once_and_reads_it_as_the_cli_shows_i
      ["body", "customer", "email"]),
     ({"shipped_on": "2026-13-01"}, ["body", "shipped_on"]),
     ({"content": None}, ["body", "content"]),
+    ({"triggers": ["media"]}, ["body", "triggers"]),   # a flag the default policy has not
 ])
 def test_a_bad_field_is_refused_with_422_naming_it_and_nothing_is_written(api, change, loc):
     before = (api.count(Complaint), api.count(Customer), api.count(ApiIdempotency))

@@ -238,3 +238,24 @@ def test_the_first_responsible_keeps_the_case_until_a_written_hand_over(db):
         kinds = list(session.scalars(select(CaseEvent.kind).where(
             CaseEvent.case_number == number)))
         assert "handed_over" in kinds and "approval_reassigned" in kinds
+
+
+def test_an_import_line_with_a_flag_the_policy_lacks_is_one_line_and_files_nothing(offline_kefu,
+                                                                                   tmp_path):
+    """The JSON Lines import takes ``triggers`` as the CLI's --trigger (004 D5); one bad flag
+    refuses the whole file, naming the line and the field."""
+    import json
+
+    offline_kefu.env["KEFU_POLICY"] = "004-d5-car-dealer"
+    line = {"channel": "phone", "customer": "导入客户", "phone": "13800000000",
+            "content": "包装破损"}
+    lines = [json.dumps({**line, "triggers": ["media"]}, ensure_ascii=False),
+             json.dumps({**line, "triggers": ["tv"]}, ensure_ascii=False)]
+    path = tmp_path / "complaints.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = offline_kefu.run("complaint", "import", str(path), check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: line 2: --trigger: 'tv' is not a flag of this policy (manufacturer, "
+        "door_blocking, disturbance, return_exchange, media, other_serious)"], done.stderr
+    assert offline_kefu._peek("SELECT count(*) FROM complaints") == 0
