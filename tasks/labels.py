@@ -195,6 +195,18 @@ EVENTS: dict[str, Words] = {
     "archive_returned": ("档案归还", "檔案歸還", "archive returned"),
     "archive_refused": ("档案申请未获批准", "檔案申請未獲批准", "archive request refused"),
     "archive_destroyed": ("档案销毁", "檔案銷毀", "archive destroyed"),
+    # The complaint variants (README "Complaint variants").
+    "major_complaint": ("判定为重大投诉", "判定為重大投訴", "judged a major complaint"),
+    "general_complaint": ("判定为一般投诉", "判定為一般投訴", "judged a general complaint"),
+    "major_warning_sent": ("重大投诉预警报备", "重大投訴預警報備", "major-complaint warning sent"),
+    "emergency_meeting_held": ("召开紧急会议", "召開緊急會議", "emergency meeting held"),
+    "compensation_asked": ("提请审批赔偿", "提請審批賠償", "compensation submitted"),
+    "compensation_approved": ("赔偿获批", "賠償獲批", "compensation approved"),
+    "fined": ("罚款", "罰款", "fined"),
+    "no_fine": ("无人罚款", "無人罰款", "nobody fined"),
+    "customer_reassigned": ("顾客移交其他员工", "顧客移交其他員工", "customer handed to another employee"),
+    "customer_kept": ("顾客不移交", "顧客不移交", "customer kept"),
+    "handed_over": ("书面移交", "書面移交", "handed over in writing"),
 }
 
 
