@@ -186,7 +186,8 @@ def request_compensation(policy: Policy, number: str, handling_task_id: int,
             decisions=("approve", "reject"), clock_name=None,
             context=message_context(complaint, policy),
         ), flow_run_id)
-        if _event(session, number, "compensation_asked") is None or task.round != 1:
+        asked = _event(session, number, "compensation_asked")
+        if asked is None or (asked.detail or {}).get("round") != complaint.round:
             events.record(session, PROCESS, number, "compensation_asked", "kefu", amount=amount,
                           approver=task.assignee_key, round=complaint.round)
         return task.id
