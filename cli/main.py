@@ -268,9 +268,9 @@ from cli.callback.commands import register as _register_callback  # noqa: E402
 from cli.complaint.commands import register as _register_complaint  # noqa: E402
 from cli.complaint.mailbox import mailbox_app  # noqa: E402
 from cli.new_customer.commands import register as _register_new_customer  # noqa: E402
-from cli.visit.commands import register as _register_visit  # noqa: E402
 from cli.schedules import schedules_app  # noqa: E402
 from cli.tier.commands import customers_app, tiers_app  # noqa: E402
+from cli.visit.commands import register as _register_visit  # noqa: E402
 
 app.add_typer(schedules_app, name="schedules")
 _register_complaint(app)

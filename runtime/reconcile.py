@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from models import ApprovalStatus, ApprovalTask, Complaint
 from models.db import session_scope
-from runtime import archive_runs, callback_runs, credit_runs, survey_runs
-from runtime.new_customer_runs import start_missing_runs
+from runtime import archive_runs, callback_runs, credit_runs, new_customer_runs, survey_runs, visit_runs
 from runtime.runs import PrefectUnavailable, start_complaint_run, wake_task
-from runtime.visit_runs import start_missing_runs as start_missing_visit_runs
+
+# Each process's starter of the runs Prefect missed (complaints are started below).
+PROCESS_RUNS = (new_customer_runs, callback_runs, survey_runs, credit_runs, archive_runs, visit_runs)
 
 log = logging.getLogger("kefu.runs")
 
@@ -36,17 +37,15 @@ def reconcile() -> dict[str, int]:
         except PrefectUnavailable as exc:
             counts["failed"] += 1
             log.warning("cannot start %s: %s", number, exc)
-    for key, value in start_missing_runs().items():
-        counts[key] += value
-    for key, value in callback_runs.start_missing_runs().items():
-        counts[key] += value
-    for process_runs in (survey_runs, credit_runs):
-        for key, value in process_runs.start_missing_runs().items():
+    for process_runs in PROCESS_RUNS:
+        try:
+            started = process_runs.start_missing_runs()
+        except Exception:  # one process's fault must not stop the others, nor the wakes below
+            counts["failed"] += 1
+            log.exception("cannot start the missed runs of %s", process_runs.__name__)
+            continue
+        for key, value in started.items():
             counts[key] += value
-    for key, value in archive_runs.start_missing_runs().items():
-        counts[key] += value
-    for key, value in start_missing_visit_runs().items():
-        counts[key] += value
     for task_id in unwoken:
         try:
             if wake_task(task_id, patience=0) == "resumed":
