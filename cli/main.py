@@ -237,11 +237,30 @@ def server_stop() -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    pool: Annotated[str | None, typer.Option(
+        help="Run the flows as Prefect's process worker on this work pool (deployed with "
+             "`kefu deploy`) instead of serving them in this process; env KEFU_WORK_POOL",
+        envvar="KEFU_WORK_POOL", show_default=False)] = None,
+) -> None:
     """Serve the flows declared in prefect.yaml (complaints, sweep, report) until Ctrl-C."""
+    if pool:
+        from runtime.pool_worker import main as pool_main
+
+        pool_main(pool)
+        return
     from runtime.worker import main
 
     main()
+
+
+@app.command()
+def deploy() -> None:
+    """Deploy prefect.yaml's flows to their Prefect work pool (created if missing), as `prefect
+    deploy --all` does, for workers started with `kefu worker --pool`."""
+    from runtime.pool_worker import deploy as deploy_all
+
+    deploy_all()
 
 
 @app.command()

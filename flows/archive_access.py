@@ -13,6 +13,7 @@ from prefect import flow
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks.archives import case
 
 DESTRUCTION_APPROVALS = 3  # 001 §6.10: 客户信息主管、客户服务部经理、总经理分别核准
@@ -64,7 +65,7 @@ async def destroy(number: str) -> str:
     return "destroyed"
 
 
-@flow(name="archives", flow_run_name="archive {number}", persist_result=False)
+@flow(name="archives", flow_run_name="archive {number}", persist_result=False, on_running=[record_run_process])
 async def archive_request_flow(number: str) -> str:
     """One 借阅 or 销毁 request of an archived record, to its end."""
     with one_api_client():

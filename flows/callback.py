@@ -15,6 +15,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks import markdown
 from tasks.callback import case
 from tasks.callback.card import callback_card_markdown, month_table
@@ -44,7 +45,7 @@ async def publish(number: str) -> None:
                                  description="客户回访: this month's callback and satisfaction rates")
 
 
-@flow(name="callback-plan", persist_result=False)
+@flow(name="callback-plan", persist_result=False, on_running=[record_run_process])
 def callback_plan() -> dict:
     """The day's callback plan (004 D14 §1.2: 客服部主管制定回访计划，逐一安排回访): draw the
     cases handled since, record each draw, and start a run for each callback chosen."""
@@ -53,7 +54,7 @@ def callback_plan() -> dict:
     return draw_and_start()
 
 
-@flow(name="callback", flow_run_name="callback {number}", persist_result=False)
+@flow(name="callback", flow_run_name="callback {number}", persist_result=False, on_running=[record_run_process])
 async def callback_flow(number: str) -> str:
     """One callback from the draw to the customer's satisfaction (004 D14 §1.3, §1.9, §2.3)."""
     with one_api_client():

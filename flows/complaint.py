@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks.complaint import case, variant_steps
 from tasks.complaint.card import case_card_markdown
 
@@ -256,7 +257,7 @@ async def register_and_handle(number: str) -> None:
 # Steps retry a lost database connection on their own; as every step is idempotent, a run
 # that still fails re-runs whole (its run count includes its resumes: early runs only).
 @flow(name="complaint", flow_run_name="complaint {number}", persist_result=False, retries=3,
-      retry_delay_seconds=2)
+      retry_delay_seconds=2, on_running=[record_run_process])
 async def complaint_flow(number: str) -> str:
     """One complaint from registration to archive (000 D2 §2–§4)."""
     with one_api_client():

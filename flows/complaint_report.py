@@ -6,6 +6,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks import markdown
 from tasks.complaint.report import complaint_report as build_report
 from tasks.complaint.report import report_rows
@@ -13,7 +14,7 @@ from tasks.complaint.report_views import kpi_markdown
 from tasks.links import inbox_url
 
 
-@flow(name="complaint-report", persist_result=False)
+@flow(name="complaint-report", persist_result=False, on_running=[record_run_process])
 async def complaint_report(period: str = "weekly") -> dict:
     policy = load_policy()
     report = build_report(policy, period)

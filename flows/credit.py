@@ -15,6 +15,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks.credit import case
 from tasks.credit.card import request_card_markdown
 
@@ -40,7 +41,7 @@ async def publish(number: str) -> None:
                                     description=f"超授信额发货 {number}")
 
 
-@flow(name="credit", flow_run_name="credit {number}", persist_result=False)
+@flow(name="credit", flow_run_name="credit {number}", persist_result=False, on_running=[record_run_process])
 async def credit_shipment(number: str) -> str:
     """One shipment over the limit, from the request to the signer's decision (004 D2 §2.2)."""
     with one_api_client():

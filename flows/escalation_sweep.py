@@ -6,13 +6,14 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from runtime.reconcile import reconcile
 from tasks import markdown
 from tasks.escalation import sweep
 from tasks.notify import dispatch_pending
 
 
-@flow(name="escalation-sweep", persist_result=False)
+@flow(name="escalation-sweep", persist_result=False, on_running=[record_run_process])
 async def escalation_sweep() -> dict:
     """Escalate overdue clocks, retry unsent messages, and apply decisions Prefect missed."""
     logger = get_run_logger()

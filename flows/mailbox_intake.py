@@ -8,11 +8,12 @@ import os
 from prefect import flow, get_run_logger
 
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks.complaint.mail_intake import poll
 from tasks.imap import mailbox_address
 
 
-@flow(name="mailbox-intake", persist_result=False)
+@flow(name="mailbox-intake", persist_result=False, on_running=[record_run_process])
 def mailbox_intake() -> dict:
     """File each new mail of the complaints mailbox as a written complaint (书面投诉)."""
     logger = get_run_logger()

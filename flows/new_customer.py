@@ -16,6 +16,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks import markdown
 from tasks.new_customer import case
 from tasks.new_customer.card import projects_table, prospect_card_markdown
@@ -145,7 +146,7 @@ async def year_report(number: str) -> str:
     return report_outcome(number)
 
 
-@flow(name="new-customer", flow_run_name="prospect {number}", persist_result=False)
+@flow(name="new-customer", flow_run_name="prospect {number}", persist_result=False, on_running=[record_run_process])
 async def new_customer_flow(number: str) -> str:
     """One development project from application to hand-over or closing (000 D8 §3–§5)."""
     with one_api_client():
@@ -175,7 +176,8 @@ def apply_reward(year: int, index: int, task_id: int) -> str:
     return case.apply_reward_step(load_policy(), year, index, task_id)
 
 
-@flow(name="new-customer-reward", flow_run_name="new-customer reward {year}", persist_result=False)
+@flow(name="new-customer-reward", flow_run_name="new-customer reward {year}", persist_result=False,
+      on_running=[record_run_process])
 async def new_customer_reward_flow(year: int) -> str:
     """000 D8 §6: the year's won projects → the review group proposes the reward → finance
     audits → the chairman approves; a send-back starts again."""

@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks.survey import case
 from tasks.survey.card import survey_card_markdown
 
@@ -103,7 +104,7 @@ async def corrective_actions(number: str) -> None:
         round += 1
 
 
-@flow(name="survey", flow_run_name=run_name, persist_result=False)
+@flow(name="survey", flow_run_name=run_name, persist_result=False, on_running=[record_run_process])
 async def survey_round(year: int | None = None) -> str:
     """One yearly satisfaction survey, from the questionnaire to effective corrective actions."""
     with one_api_client():

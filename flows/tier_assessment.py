@@ -16,6 +16,7 @@ from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from models.db import session_scope
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks import markdown
 from tasks.tier import case, grades
 
@@ -58,7 +59,7 @@ async def show_table(number: str, results: dict | None = None) -> None:
                 for name, r in sorted(results.items())]))
 
 
-@flow(name="tier-assessment", flow_run_name=run_name, persist_result=False)
+@flow(name="tier-assessment", flow_run_name=run_name, persist_result=False, on_running=[record_run_process])
 async def tier_assessment(year: int | None = None) -> str:
     """The yearly 客户等级评定 (000 D7 §5.1.1: every March, 25–30)."""
     with one_api_client():
@@ -90,7 +91,7 @@ def apply_case_step(number: str, task_id: int, last: bool) -> str:
     return grades.apply_case_step(load_policy(), number, task_id, last)
 
 
-@flow(name="tier-case", flow_run_name="tier case {number}", persist_result=False)
+@flow(name="tier-case", flow_run_name="tier case {number}", persist_result=False, on_running=[record_run_process])
 async def tier_case(number: str) -> str:
     """One A application (section chief → 销售部长 → GM, 000 D7 §6.2 B), order exception
     (销售部长 or higher, §6.2 C) or temporary-grade review (§5.1.2 D): each person of the
@@ -116,7 +117,7 @@ def open_due_reviews() -> list[str]:
     return grades.open_due_reviews(load_policy())
 
 
-@flow(name="tier-reviews", persist_result=False)
+@flow(name="tier-reviews", persist_result=False, on_running=[record_run_process])
 def tier_reviews() -> list[str]:
     """Daily: open the reviews of temporary grades whose six months are up (§5.1.2 D).
     Synchronous: starting runs is a blocking client call (and a daily run can spare the

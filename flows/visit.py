@@ -18,6 +18,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from flows.await_decision import await_decision, current_run_id
 from flows.steps import one_api_client, send_notifications, step
 from policy.load import load_policy
+from runtime.leases import record_run_process
 from tasks.visit import case
 
 
@@ -64,7 +65,7 @@ async def wait_for(number: str, task_id: int) -> None:
     await await_decision(task_id, show=partial(publish, number))
 
 
-@flow(name="visit-plan", flow_run_name="visit plan {number}", persist_result=False)
+@flow(name="visit-plan", flow_run_name="visit plan {number}", persist_result=False, on_running=[record_run_process])
 async def visit_plan_flow(number: str) -> str:
     """One salesperson's month (004 3.1–3.4)."""
     with one_api_client():
@@ -92,7 +93,7 @@ def open_plans(month: str | None) -> list[str]:
     return case.open_plans(load_policy(), month)
 
 
-@flow(name="visit-plans", persist_result=False)
+@flow(name="visit-plans", persist_result=False, on_running=[record_run_process])
 def visit_plans(month: str | None = None) -> list[str]:
     """Monthly: ask every salesperson for next month's plan (004 3.1 每月底提出下月客户拜访计划书)
     and start each plan's run. Synchronous: starting runs is a blocking client call."""
@@ -116,7 +117,7 @@ def apply_site_decision(number: str, task_id: int) -> str:
     return case.apply_site_decision(load_policy(), number, task_id)
 
 
-@flow(name="site-visit", flow_run_name="site visit {number}", persist_result=False)
+@flow(name="site-visit", flow_run_name="site visit {number}", persist_result=False, on_running=[record_run_process])
 async def site_visit_flow(number: str) -> str:
     """A customer's site visit (002 第二条): confirmed by the kind's approver in time."""
     with one_api_client():

@@ -126,7 +126,8 @@ def other_live_workers(holder: str) -> list[str]:
 
 
 def record_run_process(flow, flow_run, state) -> None:  # noqa: ANN001  (a Prefect hook)
-    """Prefect ``on_running`` hook the worker adds to every flow it serves: this process runs
+    """Prefect ``on_running`` hook on every deployed flow (its decorator, so a runner's forked
+    process and a pool worker's ``python -m prefect.engine`` both call it): this process runs
     ``flow_run``'s segment that starts with Running state ``state``."""
     holder = os.environ.get(HOLDER_ENV)
     if not holder:  # not started by a kefu worker (a test calling the flow directly)

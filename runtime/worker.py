@@ -20,6 +20,7 @@ import importlib
 import logging
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import yaml
@@ -103,15 +104,18 @@ def chores(holder: str, every: float, starting: bool = False) -> list[str]:
     return names
 
 
-async def _reconcile_forever(every: float, holder: str, flow_names: dict[str, str],
-                             watched: _FileWatch) -> None:
+async def chores_forever(holder: str, every: float,
+                        before_round: Callable[[], Awaitable[None]] | None = None) -> None:
+    """A worker's chores every ``every`` seconds, once the complaint deployment is registered
+    (by the runner, or by ``prefect deploy``): one loop for both kinds of worker (runner and
+    work-pool). ``before_round`` is the runner's look at prefect.yaml."""
     from runtime.runs import wait_for_deployment
 
     await asyncio.to_thread(wait_for_deployment)
     while True:
         try:
-            if watched.changed():
-                await _apply_prefect_yaml(flow_names)
+            if before_round is not None:
+                await before_round()
             for name in await asyncio.to_thread(chores, holder, every):
                 log.warning("rescheduled %s: its flow-run process had died", name)
         except Exception as exc:  # the server may be restarting: try again next round
@@ -199,8 +203,6 @@ def reconcile_seconds() -> float:
 async def run(deployments: list[tuple[Flow, dict]], holder: str,
               reconcile_every: float | None = None, limit: int | None = None,
               poll: float | None = None) -> None:
-    from runtime.leases import record_run_process
-
     reconcile_every = reconcile_every or reconcile_seconds()
     runner = _Runner(pause_on_shutdown=False, limit=limit or worker_limit(),
                      query_seconds=poll or poll_seconds())
@@ -218,14 +220,17 @@ async def run(deployments: list[tuple[Flow, dict]], holder: str,
         log.warning("could not compare the server's schedules with prefect.yaml: %s", exc)
     for flow, settings in deployments:
         # Served as flow objects (not entrypoints): each run starts from the imported flow
-        # instead of `python -m prefect.engine` importing everything again.
-        # Each run writes down its process when it enters Running (runtime/leases.py), so no
-        # worker reschedules a run another worker's process still runs.
-        served = flow.with_options(on_running=[*flow.on_running_hooks, record_run_process])
-        await runner.aadd_flow(served, **settings)
+        # instead of `python -m prefect.engine` importing everything again. Each flow writes
+        # down its process when it enters Running (its on_running hook, runtime/leases.py).
+        await runner.aadd_flow(flow, **settings)
     flow_names = {settings["name"]: flow.name for flow, settings in deployments}
+
+    async def look_at_prefect_yaml() -> None:
+        if watched.changed():
+            await _apply_prefect_yaml(flow_names)
+
     tasks = [asyncio.create_task(runner.start()),
-             asyncio.create_task(_reconcile_forever(reconcile_every, holder, flow_names, watched))]
+             asyncio.create_task(chores_forever(holder, reconcile_every, look_at_prefect_yaml))]
     stopping = asyncio.create_task(runner.stop_requested.wait())
     done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
     for task in [*tasks, stopping]:
@@ -271,8 +276,6 @@ def _flow_modules(path: Path | None = None) -> set[str]:
 
 
 def main() -> None:
-    from runtime import leases
-
     poll = poll_seconds()  # a bad setting stops the worker before it starts anything
     try:
         deployments = declared_deployments()
@@ -282,22 +285,38 @@ def main() -> None:
 
     print(f"kefu worker: Prefect at {api_url()}, {len(deployments)} deployments from "
           f"{schedule_file.prefect_yaml()}:", *describe(deployments), sep="\n", flush=True)
+    announce_frozen_clock()
+    serve_as_worker(lambda holder: run(deployments, holder, poll=poll),
+                    before=start_runs_from_a_warm_process)
+
+
+def announce_frozen_clock() -> None:
     if os.environ.get("KEFU_NOW"):  # every flow-run process inherits the worker's environment
         from policy.load import load_policy
         from tasks.deadlines import local_time, now
 
         print(f"clock: frozen by KEFU_NOW at {local_time(now(), load_policy().calendar.timezone)}"
               f" for every flow run this worker starts (the sweep included)", flush=True)
+
+
+def serve_as_worker(serve: Callable[[str], Awaitable[None]],
+                    before: Callable[[], None] | None = None) -> None:
+    """What every kind of kefu worker does around its serving: take a holder name (inherited by
+    every flow-run process it starts, which records it: runtime/leases.py), reschedule the runs
+    left without a process when it starts, serve until stopped, and give its leases up."""
+    from runtime import leases
+
     holder = leases.new_holder()
-    os.environ[leases.HOLDER_ENV] = holder  # every flow-run process inherits it
-    start_runs_from_a_warm_process()
+    os.environ[leases.HOLDER_ENV] = holder
+    if before is not None:
+        before()
     try:
         for name in chores(holder, reconcile_seconds(), starting=True):
             log.warning("rescheduled %s: the worker running it had died", name)
     except Exception as exc:  # the server may not be up yet; the next round tries again
         log.warning("could not look for orphaned runs: %s", exc)
     try:
-        asyncio.run(run(deployments, holder, poll=poll))
+        asyncio.run(serve(holder))
     finally:
         try:
             leases.release(holder)
