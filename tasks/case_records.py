@@ -1,13 +1,40 @@
 """The records every case keeps — its clocks, approval tasks, story and messages — read one
-way for every process's ``show`` view and dashboard card."""
+way for every process's ``show`` view and dashboard card; and the two look-ups every process
+starts from: its section of the policy, and its case by number."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ApprovalTask, CaseEvent, Clock, Notification
+from policy.schema import Policy
 from tasks.approvals import task_view
+
+Row = TypeVar("Row")
+
+
+def policy_section(policy: Policy, name: str) -> Any:
+    """The process's section of the policy (``policy.<name>``: ``visit``, ``credit`` …), or
+    LookupError when the installation's policy does not run that process."""
+    section = getattr(policy, name)
+    if section is None:
+        raise LookupError(f"policy {policy.name} has no {name} section")
+    return section
+
+
+def by_number(session: Session, model: type[Row], number: str, what: str,
+              error: Callable[[str], Exception] = LookupError) -> Row:
+    """The case of ``model`` (a table with ``number``) numbered ``number``, or ``error`` saying
+    "``{what} {number}`` does not exist" (a process whose input errors name their field passes
+    its own, e.g. ``partial(SurveyError, "round")``)."""
+    found = session.scalar(select(model).where(model.number == number))
+    if found is None:
+        raise error(f"{what} {number} does not exist")
+    return found
 
 
 def rows(session: Session, model, number: str) -> list:

@@ -13,6 +13,7 @@ from policy.schema import Policy
 from tasks import audit, events
 from tasks.approvals import ApprovalRequest, decide, find_task, outcome, request_approval
 from tasks.archives.rules import KINDS, PROCESS, ArchiveError, approver_ref
+from tasks.case_records import by_number, policy_section
 from tasks.clocks import meet_case_clock
 from tasks.confidentiality import LEVELS, RECORD_KINDS, find_record, level_of, readers_of_everything
 from tasks.deadlines import calendar_for, now
@@ -25,16 +26,11 @@ RETURN = "return"
 
 
 def rules_of(policy: Policy) -> ArchivesPolicy:
-    if policy.archives is None:
-        raise LookupError(f"policy {policy.name} has no archives section")
-    return policy.archives
+    return policy_section(policy, "archives")
 
 
 def get(session: Session, number: str) -> ArchiveRequest:
-    request = session.scalar(select(ArchiveRequest).where(ArchiveRequest.number == number))
-    if request is None:
-        raise LookupError(f"no archive request {number}")
-    return request
+    return by_number(session, ArchiveRequest, number, "archive request")
 
 
 def _person(policy: Policy, key: str, field: str = "as") -> str:

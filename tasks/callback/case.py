@@ -33,6 +33,7 @@ from tasks.callback.rules import (
     next_step,
     plain_span,
 )
+from tasks.case_records import by_number, policy_section
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
@@ -43,16 +44,11 @@ OPEN = (CallbackStatus.CALLING,)
 
 
 def rules_of(policy: Policy) -> CallbackPolicy:
-    if policy.callback is None:
-        raise LookupError(f"policy {policy.name} has no callback section")
-    return policy.callback
+    return policy_section(policy, "callback")
 
 
 def get(session: Session, number: str) -> Callback:
-    found = session.scalar(select(Callback).where(Callback.number == number))
-    if found is None:
-        raise LookupError(f"callback {number} does not exist")
-    return found
+    return by_number(session, Callback, number, "callback")
 
 
 def _context(session: Session, callback: Callback, policy: Policy, **extra: object) -> dict:

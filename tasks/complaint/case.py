@@ -29,6 +29,7 @@ from policy.schema import Policy
 from tasks import events
 from tasks.approvals import ApprovalRequest, cancel_open_tasks, request_approval
 from tasks.approvals import outcome as step_outcome
+from tasks.case_records import by_number
 from tasks.clocks import get_clock, meet_case_clock, meet_clock, move_clock, start_clock
 from tasks.complaint.classify import classify
 from tasks.complaint.intake import PROCESS, filed_detail, staff_named
@@ -46,10 +47,7 @@ FEEDBACK_CALL = "feedback_call"
 
 
 def get(session: Session, number: str) -> Complaint:
-    complaint = session.scalar(select(Complaint).where(Complaint.number == number))
-    if complaint is None:
-        raise LookupError(f"complaint {number} does not exist")
-    return complaint
+    return by_number(session, Complaint, number, "complaint")
 
 
 def message_context(complaint: Complaint, policy: Policy) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from policy.credit.schema import CreditPolicy
 from policy.schema import Policy
 from tasks import audit, events, tables
 from tasks.approvals import ApprovalRequest, request_approval
+from tasks.case_records import by_number, policy_section
 from tasks.credit.rules import (
     PROCESS,
     CreditError,
@@ -43,9 +45,7 @@ COLUMNS = {"customer": ("customer", "客户", "客戶"), "amount": ("amount", "�
 
 
 def rules_of(policy: Policy) -> CreditPolicy:
-    if policy.credit is None:
-        raise LookupError(f"policy {policy.name} has no credit section")
-    return policy.credit
+    return policy_section(policy, "credit")
 
 
 def today(policy: Policy) -> date:
@@ -211,10 +211,7 @@ def _insert(session: Session, policy: Policy, rules: CreditPolicy, customer: Cus
 
 
 def get(session: Session, number: str) -> CreditRequest:
-    request = session.scalar(select(CreditRequest).where(CreditRequest.number == number))
-    if request is None:
-        raise CreditError("number", f"credit request {number} does not exist")
-    return request
+    return by_number(session, CreditRequest, number, "credit request", partial(CreditError, "number"))
 
 
 def _context(session: Session, request: CreditRequest) -> dict:

@@ -38,6 +38,7 @@ from tasks.approvals import (
     move_opening,
     request_approval,
 )
+from tasks.case_records import by_number, policy_section
 from tasks.clocks import get_clock, meet_clock, move_clock, start_clock
 from tasks.deadlines import calendar_for, now
 from tasks.new_customer.rules import (
@@ -72,16 +73,11 @@ REVIEWING = (ProspectStatus.BUDGET_DUE, ProspectStatus.BUDGET_REVIEW, ProspectSt
 
 
 def rules_of(policy: Policy) -> NewCustomerPolicy:
-    if policy.new_customer is None:
-        raise LookupError(f"policy {policy.name} has no new_customer section")
-    return policy.new_customer
+    return policy_section(policy, "new_customer")
 
 
 def get(session: Session, number: str) -> Prospect:
-    prospect = session.scalar(select(Prospect).where(Prospect.number == number))
-    if prospect is None:
-        raise LookupError(f"prospect {number} does not exist")
-    return prospect
+    return by_number(session, Prospect, number, "prospect")
 
 
 def chain(rules: NewCustomerPolicy, name: str) -> list[ChainStep]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from policy.schema import Policy
 from policy.survey.schema import SurveyPolicy
 from tasks import events, tables
 from tasks.approvals import ApprovalRequest, decide, find_task, request_approval
+from tasks.case_records import by_number, policy_section
 from tasks.deadlines import calendar_for, now
 from tasks.people import resolve_assignee
 from tasks.survey.rules import PROCESS, SurveyError, analyse, below_target, check_answers, column_of
@@ -30,16 +32,11 @@ PLAN_LIMIT = 2000
 
 
 def rules_of(policy: Policy) -> SurveyPolicy:
-    if policy.survey is None:
-        raise LookupError(f"policy {policy.name} has no survey section")
-    return policy.survey
+    return policy_section(policy, "survey")
 
 
 def get(session: Session, number: str) -> SurveyRound:
-    found = session.scalar(select(SurveyRound).where(SurveyRound.number == number))
-    if found is None:
-        raise SurveyError("round", f"survey round {number} does not exist")
-    return found
+    return by_number(session, SurveyRound, number, "survey round", partial(SurveyError, "round"))
 
 
 def current_year(policy: Policy) -> int:

@@ -19,7 +19,7 @@ from policy.schema import Policy
 from tasks import events, labels
 from tasks.approvals import ApprovalError, ApprovalRequest, request_approval
 from tasks.case_records import approvals as case_approvals
-from tasks.case_records import uncertain_calendar
+from tasks.case_records import by_number, uncertain_calendar
 from tasks.deadlines import calendar_for, now
 from tasks.markdown import MARKDOWN, TERMINAL, CardWriter, calendar_notice
 from tasks.notify import notify_person
@@ -41,10 +41,7 @@ def number_for(policy: Policy, year: int) -> str:
 
 
 def get(session: Session, number: str) -> TierAssessment:
-    assessment = session.scalar(select(TierAssessment).where(TierAssessment.number == number))
-    if assessment is None:
-        raise LookupError(f"tier assessment {number} does not exist")
-    return assessment
+    return by_number(session, TierAssessment, number, "tier assessment")
 
 
 def figures_of(row: CustomerYearFigures) -> YearFigures:

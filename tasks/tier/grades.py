@@ -13,7 +13,7 @@ from models.db import session_scope
 from policy.schema import Policy
 from tasks.approvals import ApprovalError, decide
 from tasks.case_records import approvals as case_approvals
-from tasks.case_records import iso
+from tasks.case_records import by_number, iso
 
 
 def find_customer(session, name: str) -> Customer:
@@ -153,10 +153,7 @@ def events_record(session, number: str, kind: str, actor: str, **detail) -> None
 def _case(session, number: str):
     from models import TierCase
 
-    found = session.scalar(select(TierCase).where(TierCase.number == number))
-    if found is None:
-        raise LookupError(f"tier case {number} does not exist")
-    return found
+    return by_number(session, TierCase, number, "tier case")
 
 
 def request_case_step(policy: Policy, number: str, index: int, flow_run_id: str | None) -> int:

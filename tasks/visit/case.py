@@ -25,6 +25,7 @@ from policy.schema import Policy
 from policy.visit.schema import VisitPolicy
 from tasks import events
 from tasks.approvals import ApprovalRequest, decide, find_task, request_approval
+from tasks.case_records import by_number, policy_section
 from tasks.deadlines import calendar_for, now
 from tasks.notify import notify_person
 from tasks.people import resolve_assignee
@@ -40,23 +41,15 @@ EVENT = "visit_requested"
 
 
 def rules_of(policy: Policy) -> VisitPolicy:
-    if policy.visit is None:
-        raise LookupError(f"policy {policy.name} has no visit section")
-    return policy.visit
+    return policy_section(policy, "visit")
 
 
 def get_plan(session: Session, number: str) -> VisitPlan:
-    plan = session.scalar(select(VisitPlan).where(VisitPlan.number == number))
-    if plan is None:
-        raise LookupError(f"visit plan {number} does not exist")
-    return plan
+    return by_number(session, VisitPlan, number, "visit plan")
 
 
 def get_request(session: Session, number: str) -> SiteVisitRequest:
-    request = session.scalar(select(SiteVisitRequest).where(SiteVisitRequest.number == number))
-    if request is None:
-        raise LookupError(f"site-visit request {number} does not exist")
-    return request
+    return by_number(session, SiteVisitRequest, number, "site-visit request")
 
 
 def _superior(policy: Policy, person_key: str) -> str:

@@ -46,7 +46,7 @@ def test_bad_requests_marks_and_returns_are_one_line_and_write_nothing(archived)
         (("mark", NUMBER, "--level", "confidential", "--as", "zheng.sales"),
          "--as: zheng.sales may not mark"),
         (("destroy", NUMBER, "--as", "chen.qe", "--reason", ""), "--reason: say why"),
-        (("return", "DA-2026-000001", "--as", "chen.qe"), "no archive request DA-2026-000001"),
+        (("return", "DA-2026-000001", "--as", "chen.qe"), "archive request DA-2026-000001 does not exist"),
     ):
         done = kefu.run("archives", *args, check=False)
         assert done.returncode == 2, (args, done.stdout, done.stderr)
