@@ -62,6 +62,9 @@ TASK_ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_COMMENT = 4000
 # The policy's role for whoever runs kefu: sees the calendar's missing years in the header.
 ADMIN_ROLE = "admin"
+# A refused decision's field, named by the process's check as the CLI's option, shown by its
+# form label (a word of inbox/i18n.py).
+FORM_LABELS = {"--amount": "amount_recorded"}
 STATIC = FilePath(__file__).parent / "static"
 
 
@@ -72,6 +75,12 @@ class LoginResult:
     token: str | None = None
     seconds: int | None = None
     lock: Lock | None = None
+
+
+def labelled(reason: str, t) -> str:
+    """``--amount: …`` as ``赔偿金额（元）: …`` in the reader's language."""
+    option, colon, why = reason.partition(": ")
+    return f"{t(FORM_LABELS[option])}: {why}" if colon and option in FORM_LABELS else reason
 
 
 def create_app() -> FastAPI:
@@ -388,6 +397,12 @@ def create_app() -> FastAPI:
                          reason="no such task" if task is None else "not involved in this case")
             return True
 
+    def proposes_compensation(process: str, step: str) -> bool:
+        """A complaint's handling decision may propose a compensation where the policy has an
+        authority table (004 D5 §2.9): the form asks its amount, as the CLI and the API do."""
+        return (process == "complaint" and policy.complaint.compensation is not None
+                and any(s.key == step for s in policy.complaint.handling_steps))
+
     def no_task(request: Request, data: dict, t) -> Response:
         return refuse(request, data, t("no_task"), status=404)
 
@@ -418,6 +433,7 @@ def create_app() -> FastAPI:
         return page(request, "task.html", data, {
             "task": view, "process": process, "signers": signers, "card": card,
             "can_decide": bool(mine),
+            "takes_amount": proposes_compensation(process, view["step"]),
             "can_reassign": can_reassign,
             "people": [(p.key, p.name) for p in policy.organisation.people if p.key != user],
             "everyone": [(p.key, p.name) for p in policy.organisation.people],
@@ -434,6 +450,7 @@ def create_app() -> FastAPI:
                     overrides: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
                     attendees: Annotated[list[str] | None, Form()] = None,
                     a_support_plan: Annotated[str, Form(max_length=MAX_COMMENT)] = "",
+                    amount: Annotated[str, Form(max_length=32)] = "",
                     csrf_token: Annotated[str | None, Form()] = None) -> Response:
         data = read_session(request)
         user = data.get("u")
@@ -451,7 +468,8 @@ def create_app() -> FastAPI:
             return no_task(request, data, t)
         try:
             # What each process's decision carries (a review's outcome, a pre-grade's overrides,
-            # the meeting's attendees), checked by the process as on every other path.
+            # the meeting's attendees, a compensation's amount), checked by the process as on
+            # every other path.
             from tasks.tier.case import parse_overrides
 
             with session_scope() as session:
@@ -461,6 +479,7 @@ def create_app() -> FastAPI:
                 "outcome": outcome or None, "grade": grade or None,
                 **({"overrides": parse_overrides(overrides.splitlines())} if overrides.strip() else {}),
                 **({"attendees": attendees} if attendees else {}),
+                **({"amount": amount.strip()} if amount.strip() else {}),
                 **({"a_support_plan": a_support_plan.strip()} if a_support_plan.strip() else {})})
             with session_scope() as session:
                 decided = decide(session, policy, task_id, actor=user, decision=decision,
@@ -470,7 +489,8 @@ def create_app() -> FastAPI:
             audit.record_alone(actor=user, action="decide", outcome="refused", via="inbox",
                                task_id=task_id, case_number=refused.case_number,
                                reason=str(refused))
-            return refuse(request, data, f"{t('refused')}: {refused}", status=409)
+            return refuse(request, data, f"{t('refused')}: {labelled(str(refused), t)}",
+                          status=409)
         _wake(decided_id)
         return RedirectResponse(f"/tasks/{task_id}?done=1", status_code=303)
 

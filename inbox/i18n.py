@@ -144,6 +144,11 @@ TEXT.update({
     "a_support_plan": {"zh-CN": "A类客户支持计划", "zh-TW": "A類客戶支持計劃", "en": "A customers' support plan"},
     "outcome": {"zh-CN": "评审结论", "zh-TW": "評審結論", "en": "Outcome"},
     "grade": {"zh-CN": "等级", "zh-TW": "等級", "en": "Grade"},
+    # 004 D5 §2.9: a handling decision may propose a compensation, approved by the authority table.
+    "amount": {"zh-CN": "赔偿金额（元，不赔偿则留空）", "zh-TW": "賠償金額（元，不賠償則留空）",
+               "en": "Compensation, yuan (leave empty for none)"},
+    "amount_recorded": {"zh-CN": "赔偿金额（元）", "zh-TW": "賠償金額（元）",
+                        "en": "Compensation, yuan"},
 })
 
 

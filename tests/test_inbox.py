@@ -106,6 +106,20 @@ def serve_inbox(env: dict, port: int, log: Path) -> Iterator[str]:
     assert "Traceback" not in log.read_text()
 
 
+def at_handling(policy, customer: str, content: str) -> tuple[str, int]:
+    """A phone complaint taken to its first handling decision by the complaint's own steps
+    (the flow's steps as plain functions): its number and the handling task's id."""
+    from tasks.complaint import case
+    from tasks.complaint.intake import file_complaint, parse_complaint
+
+    number = file_complaint(policy, parse_complaint(
+        policy, channel="phone", customer=customer, phone="13800000000", content=content)).number
+    case.classify_complaint(policy, number)
+    case.route_complaint(policy, number)
+    return number, case.request_handling_step(policy, number, policy.complaint.handling_steps[0],
+                                              None)
+
+
 def log_in_browser(page, url: str, user: str, lands_on: str) -> None:  # noqa: ANN001 (playwright)
     """Open ``url`` in a browser page, log in as ``user`` on the login page it leads to, and
     wait to land on ``lands_on`` (a regular expression of the URL)."""
@@ -171,20 +185,11 @@ def site(tmp_path_factory, own_mailbox, policy):
         done = s.kefu("users", "set-password", person, "--password-stdin", stdin=PASSWORD + "\n")
         assert done.returncode == 0, done.stderr
     with serving(env, port, data / "inbox.log"):
-        # Two quality complaints taken to their handling decision by the complaint's own steps
-        # (the flow's steps as plain functions), asked of the quality engineer.
-        from tasks.complaint import case
-        from tasks.complaint.intake import file_complaint, parse_complaint
+        # Two quality complaints at their handling decision, asked of the quality engineer.
         from tasks.notify import dispatch_pending
 
         for name in ("first", "second"):
-            number = file_complaint(policy, parse_complaint(
-                policy, channel="phone", customer="网页测试", phone="13800000000",
-                content="新买的酒口感发苦，风味不对")).number
-            case.classify_complaint(policy, number)
-            case.route_complaint(policy, number)
-            step = policy.complaint.handling_steps[0]
-            s.tasks[name] = case.request_handling_step(policy, number, step, None)
+            number, s.tasks[name] = at_handling(policy, "网页测试", "新买的酒口感发苦，风味不对")
             s.numbers.append(number)
         dispatch_pending()
         yield s
@@ -453,15 +458,7 @@ def test_no_request_makes_the_inbox_fail(site, method, path, data, n, text, with
 def test_a_superior_reassigns_an_away_engineers_task_and_delegations_are_shown(site, policy):
     """Issue 21 §8: the assignee's superior sees the task and reassigns it, with a reason; a
     standing delegation shows on the inbox page of both people."""
-    from tasks.complaint import case
-    from tasks.complaint.intake import file_complaint, parse_complaint
-
-    number = file_complaint(policy, parse_complaint(
-        policy, channel="phone", customer="改派测试", phone="13800000000",
-        content="酒的口感不对")).number
-    case.classify_complaint(policy, number)
-    case.route_complaint(policy, number)
-    task = case.request_handling_step(policy, number, policy.complaint.handling_steps[0], None)
+    number, task = at_handling(policy, "改派测试", "酒的口感不对")
     liu = site.login("liu.quality")
     page = liu.get(f"/tasks/{task}").text
     assert 'id="reassign-form"' in page and 'id="decide-form"' not in page
