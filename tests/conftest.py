@@ -265,3 +265,124 @@ def offline_kefu(tmp_path):
     return runner
 
 
+
+
+# --- several workers on one installation (issue 20 §2) -------------------------------------
+
+@pytest.fixture(scope="module")
+def postgres_pair():
+    """Two fresh PostgreSQL databases: kefu's and the Prefect server's."""
+    kefu_db, prefect_db = _postgres_database(), _postgres_database()
+    if kefu_db is None or prefect_db is None:
+        pytest.skip("NO POSTGRESQL SERVER ANSWERS: several workers on PostgreSQL NOT tested")
+    yield kefu_db, prefect_db
+    _drop_postgres(kefu_db)
+    _drop_postgres(prefect_db)
+
+
+def start_kefu_worker(kefu: Kefu, name: str, *args: str) -> subprocess.Popen:
+    """``kefu worker [args]`` in a session of its own, logging to ``worker-<name>.log``."""
+    with open(Path(kefu.env["KEFU_DATA_DIR"]) / f"worker-{name}.log", "ab") as log:
+        return subprocess.Popen([*KEFU, "worker", *args], env=kefu.env, cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_process_group(process: subprocess.Popen) -> None:
+    """kill -9 a worker with every process it started, as when its machine dies."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def burst_survives_a_killed_worker(kefu: Kefu, workers: dict[str, subprocess.Popen],
+                                   mailbox: Mailbox, policy, cases: int) -> dict[str, float]:
+    """The two-worker scenario both kinds of worker must pass: ``cases`` complaints filed at
+    once; worker ``a`` killed with kill -9 while a process of its own runs a case; every case
+    reaches its handling wait; two escalation sweeps at once; every case archives after its
+    decisions — one flow run per case, each rung once, each mail once, no step twice, and
+    worker ``b`` rescheduled a's orphaned runs. Returns seconds from the kill to the waits and
+    to the archives."""
+    import time
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    from sqlalchemy import func, select
+
+    from models import ApprovalTask, CaseEvent, Complaint, Escalation, Notification, RunProcess
+    from models.db import session_scope
+    from tasks.approvals import decide
+
+    kefu_db, api = kefu.env["KEFU_DATABASE_URL"], kefu.env["KEFU_PREFECT_API_URL"]
+    rows = [{"channel": "phone", "customer": f"双机客户{i}", "phone": "13800000000",
+             "content": "酒的口感不对，有异味", "email": f"c{i}@customer.example"}
+            for i in range(cases)]
+    batch = Path(kefu.env["KEFU_DATA_DIR"]) / "burst.jsonl"
+    batch.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                     encoding="utf-8")
+    numbers = [c["number"] for c in kefu.json("complaint", "import", str(batch))]
+    assert len(numbers) == cases
+
+    victim = workers["a"].pid
+
+    def a_runs_a_case() -> bool:
+        with session_scope(kefu_db) as session:
+            return bool(session.scalar(select(func.count()).select_from(RunProcess)
+                                       .where(RunProcess.holder.like(f"%:{victim}:%"))))
+    wait_for(a_runs_a_case, timeout=120, every=0.1, what="worker a running a case")
+    kill_process_group(workers["a"])
+    killed_at = time.monotonic()
+
+    def waiting() -> int:
+        return kefu._peek("SELECT count(*) FROM approval_tasks WHERE step = 'handling'"
+                          " AND status = 'pending'")
+    wait_for(lambda: waiting() == cases, timeout=180, every=0.5,
+             what=f"{cases} cases waiting for their handling")
+    to_wait = time.monotonic() - killed_at
+    print(f"all {cases} cases at their wait {to_wait:.1f} s after the kill")
+
+    # Two sweeps at once, ten days on: each overdue clock escalated once.
+    later = "2026-12-30T10:00:00+08:00"
+    with ThreadPoolExecutor(2) as pool:
+        sweeps = list(pool.map(lambda _: kefu.run("escalations", "run", now=later), range(2)))
+    assert all(s.returncode == 0 for s in sweeps)
+
+    decided: set[int] = set()
+
+    def archived() -> bool:
+        with session_scope(kefu_db) as session:
+            for task in session.scalars(select(ApprovalTask).where(
+                    ApprovalTask.status == "pending", ApprovalTask.id.not_in(decided))):
+                decide(session, policy, task.id, actor=task.assignee_key,
+                       decision="approve", comment="处理完毕")
+                decided.add(task.id)
+            return session.scalar(select(func.count()).select_from(Complaint)
+                                  .where(Complaint.status == "archived")) == cases
+    wait_for(archived, timeout=240, every=1, what=f"{cases} cases archived")
+    to_archive = time.monotonic() - killed_at
+    print(f"all archived {to_archive:.1f} s after the kill")
+
+    runs = httpx.post(f"{api}/flow_runs/filter", json={"limit": 200}, timeout=30).json()
+    # a run is named "complaint <number>", and its category once classified
+    per_case = Counter(r["name"].split()[1] for r in runs if r["name"].startswith("complaint "))
+    assert per_case == Counter({n: 1 for n in numbers}), per_case
+
+    with session_scope(kefu_db) as session:
+        rungs = session.execute(select(Escalation.clock_id, Escalation.level)).all()
+        events = session.execute(select(CaseEvent.case_number, CaseEvent.kind)).all()
+        keys = session.scalars(select(Notification.idempotency_key)).all()
+        mails = session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.status == "sent", Notification.channel.like("mailto%")))
+    assert rungs, "the sweep escalated nothing: the test shows nothing"
+    assert max(Counter(rungs).values()) == 1
+    doubled = {k: c for k, c in Counter(events).items()
+               if c > 1 and k[1] in ("filed", "handled", "archived")}
+    assert not doubled, doubled
+    assert len(keys) == len(set(keys))
+    wait_for(lambda: len(mailbox.messages) >= mails, timeout=30, what="every mail")
+    sent = Counter((tuple(m["to"]), m["subject"], m["body"]) for m in mailbox.messages)
+    assert len(mailbox.messages) == mails and max(sent.values()) == 1
+    log_b = (Path(kefu.env["KEFU_DATA_DIR"]) / "worker-b.log").read_text(encoding="utf-8",
+                                                                        errors="replace")
+    assert "rescheduled complaint" in log_b, "worker b took over none of a's runs"
+    return {"to_wait": to_wait, "to_archive": to_archive}

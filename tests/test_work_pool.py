@@ -1,0 +1,54 @@
+"""kefu's flows under a standard Prefect process work pool, Prefect and kefu on PostgreSQL
+(issue 20 §2, the must-show test).
+
+As the README's "More than one machine" says: ``kefu deploy`` (the ``kefu`` process work pool
+and prefect.yaml's deployments in it), then two ``kefu worker --pool kefu`` — each Prefect's
+own process worker plus kefu's chores. Twenty complaints are filed at once; worker a is killed
+with kill -9 (its process group: the worker and its flow-run processes) while a flow-run process
+of its own runs a case. Every case reaches its wait and archives after its decisions — the
+decided runs resumed through the pool — with one flow run per case, each escalation rung once
+(two sweeps at once), each mail once, no step twice, and worker b rescheduling a's runs."""
+
+from __future__ import annotations
+
+import subprocess
+
+import httpx
+from conftest import Kefu, burst_survives_a_killed_worker, free_port, kefu_env, kill_process_group, start_kefu_worker
+
+CASES = 20
+
+
+def test_two_pool_workers_one_killed_every_case_archives_once(tmp_path, mailbox, postgres_pair,
+                                                              policy):
+    kefu_db, prefect_db = postgres_pair
+    api = f"http://127.0.0.1:{free_port()}/api"
+    kefu = Kefu(env=kefu_env(tmp_path, kefu_db, api, mailbox.port))
+    kefu.env.update({"KEFU_PREFECT_DATABASE_URL": prefect_db, "KEFU_RECONCILE_EVERY": "1",
+                     "KEFU_ORPHAN_GRACE": "15"})
+    mailbox.messages.clear()
+    kefu.run("server", "start")
+    workers: dict[str, subprocess.Popen] = {}
+    try:
+        kefu.run("init")
+        deployed = kefu.run("deploy")
+        assert "created work pool 'kefu' (process)" in deployed.stdout, deployed.stdout
+        pool = httpx.get(f"{api}/work_pools/kefu", timeout=10).json()
+        assert pool["type"] == "process"
+        deployment = httpx.get(f"{api}/deployments/name/complaint/complaint", timeout=10).json()
+        assert deployment["work_pool_name"] == "kefu"
+        assert deployment["entrypoint"] == "flows/complaint.py:complaint_flow"
+
+        workers = {name: start_kefu_worker(kefu, name, "--pool", "kefu") for name in ("a", "b")}
+        taken = burst_survives_a_killed_worker(kefu, workers, mailbox, policy, CASES)
+
+        # The runs went through the pool: Prefect's process workers, not a runner.
+        runs = httpx.post(f"{api}/flow_runs/filter", json={"limit": 200}, timeout=30).json()
+        complaints = [r for r in runs if r["name"].startswith("complaint ")]
+        assert {r["work_pool_name"] for r in complaints} == {"kefu"}
+        print(f"work pool: waits {taken['to_wait']:.1f} s, archives {taken['to_archive']:.1f} s "
+              "after the kill")
+    finally:
+        for worker in workers.values():
+            kill_process_group(worker)
+        kefu.run("server", "stop", check=False)
