@@ -255,6 +255,7 @@ def worker(
 
 
 @app.command()
+@clear_errors
 def deploy() -> None:
     """Deploy prefect.yaml's flows to their Prefect work pool (created if missing), as `prefect
     deploy --all` does, for workers started with `kefu worker --pool`."""

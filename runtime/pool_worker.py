@@ -22,6 +22,7 @@ import asyncio
 import logging
 import os
 import signal
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -121,11 +122,19 @@ async def apply_deployments(path: Path | None = None) -> list[str]:
 
 def deploy() -> None:
     """``kefu deploy``: the work pools, then every deployment of prefect.yaml in its pool."""
-    for pool in declared_pools():
-        if asyncio.run(ensure_pool(pool)):
-            print(f"created work pool {pool!r} (process)", flush=True)
+    import httpx
+
+    from runtime.settings import api_url
+
     os.environ.setdefault(HOME_ENV, str(kefu_home()))
-    names = asyncio.run(apply_deployments())
+    try:
+        for pool in declared_pools():
+            if asyncio.run(ensure_pool(pool)):
+                print(f"created work pool {pool!r} (process)", flush=True)
+        names = asyncio.run(apply_deployments())
+    except httpx.HTTPError as exc:
+        raise SystemExit(f"error: the Prefect server at {api_url()} did not answer "
+                         f"({type(exc).__name__}): nothing more was deployed") from None
     print(f"deployed {len(names)} deployments from {schedule_file.prefect_yaml()}; flow runs "
           f"start in {os.environ[HOME_ENV]} on each worker machine", flush=True)
 
@@ -149,7 +158,7 @@ async def serve_pool(pool: str, holder: str, every: float | None = None,
     with temporary_settings({PREFECT_WORKER_QUERY_SECONDS: poll or poll_seconds()}):
         worker = ProcessWorker(work_pool_name=pool, name=f"kefu {holder}",
                                limit=limit or worker_limit())
-        tasks = [asyncio.create_task(worker.start(printer=log.warning)),
+        tasks = [asyncio.create_task(worker.start(printer=partial(print, flush=True))),
                  asyncio.create_task(chores_forever(holder, every or reconcile_seconds()))]
         stopping = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)

@@ -11,6 +11,8 @@ the other runner's proposal is refused). The chores besides serving are done by 
 time, the holder of the ``reconcile`` lease in kefu's database, and a run is rescheduled only
 when the process recorded for it is gone (runtime/leases.py), so no worker touches another's
 live runs. One worker is the embedded default; more are the same command started again.
+``kefu worker --pool kefu`` (runtime/pool_worker.py) runs Prefect's process worker on a work
+pool instead, around the same chores (:func:`chores_forever`, :func:`serve_as_worker`).
 """
 
 from __future__ import annotations

@@ -52,3 +52,23 @@ def test_two_pool_workers_one_killed_every_case_archives_once(tmp_path, mailbox,
         for worker in workers.values():
             kill_process_group(worker)
         kefu.run("server", "stop", check=False)
+
+
+def test_the_work_pool_is_made_once_as_a_process_pool_and_a_pool_of_another_type_refused(
+        prefect_api):
+    import asyncio
+
+    import pytest
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from runtime.pool_worker import declared_pools, ensure_pool
+
+    assert declared_pools() == ["kefu"]  # prefect.yaml: every deployment in pool kefu
+    with temporary_settings({PREFECT_API_URL: prefect_api}):
+        assert asyncio.run(ensure_pool("kefu-made")) is True
+        assert asyncio.run(ensure_pool("kefu-made")) is False
+        assert httpx.get(f"{prefect_api}/work_pools/kefu-made", timeout=10).json()["type"] == "process"
+        httpx.post(f"{prefect_api}/work_pools/", json={"name": "kefu-docker", "type": "docker"},
+                   timeout=10).raise_for_status()
+        with pytest.raises(SystemExit, match="'docker'"):
+            asyncio.run(ensure_pool("kefu-docker"))
