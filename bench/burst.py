@@ -182,23 +182,31 @@ def _decide_and_wake(number: str, policy) -> tuple[datetime, str]:
         return decided_at, "left to the reconciler"
 
 
-async def _entered_running(ids: list[str], after: dict[str, datetime]) -> dict[str, datetime]:
+async def _entered_running(ids: list[str], after: dict[str, datetime]) -> dict[str, tuple]:
+    """For each run that entered Running since its decision: when it was resumed (Scheduled),
+    picked up by the worker (Pending) and Running."""
     from prefect import get_client
 
     async with get_client() as client:
         found = {}
         for run_id in ids:
             states = await client.read_flow_run_states(run_id)
-            times = sorted(s.timestamp for s in states
-                           if s.type.value == "RUNNING" and s.timestamp > after[run_id])
-            if times:
-                found[run_id] = times[0]
+
+            def first(kind: str, states=states, run_id=run_id) -> datetime | None:
+                times = sorted(s.timestamp for s in states
+                               if s.type.value == kind and s.timestamp > after[run_id])
+                return times[0] if times else None
+
+            running = first("RUNNING")
+            if running is not None:
+                pending = first("PENDING") or running
+                found[run_id] = (first("SCHEDULED") or pending, pending, running)
         return found
 
 
-def _decision_round(group: list[tuple[str, str]], policy) -> tuple[list[float], int]:
-    """Decide every case of ``group`` at once; (decided → Running seconds, wakes left to the
-    reconciler), once their runs have parked again."""
+def _decision_round(group: list[tuple[str, str]], policy) -> tuple[list[tuple], int]:
+    """Decide every case of ``group`` at once; ((decided → resumed, → picked up, → Running
+    seconds) for each, wakes left to the reconciler), once their runs have parked again."""
     barrier = threading.Barrier(len(group))
 
     def one(number: str) -> tuple[datetime, str]:
@@ -210,7 +218,7 @@ def _decision_round(group: list[tuple[str, str]], policy) -> tuple[list[float], 
     reconciled = sum(1 for _, outcome in woken if outcome == "left to the reconciler")
     after = {run_id: decided_at for (_, run_id), (decided_at, _) in zip(group, woken, strict=True)}
     ids = [run_id for _, run_id in group]
-    running: dict[str, datetime] = {}
+    running: dict[str, tuple] = {}
 
     def all_running() -> bool:
         running.update(asyncio.run(_entered_running([i for i in ids if i not in running], after)))
@@ -223,7 +231,7 @@ def _decision_round(group: list[tuple[str, str]], policy) -> tuple[list[float], 
     until(lambda: len(_paused(ids)) == len(ids), timeout=300, every=0.5,
           failure=lambda waited: TimeoutError(f"bench: decided runs not parked again after "
                                               f"{waited:.0f} s"))
-    return [(running[i] - after[i]).total_seconds() for i in ids], reconciled
+    return [tuple((t - after[i]).total_seconds() for t in running[i]) for i in ids], reconciled
 
 
 def decisions(burst_result: dict, count: int, at_once: int, progress=print) -> dict:
@@ -232,20 +240,25 @@ def decisions(burst_result: dict, count: int, at_once: int, progress=print) -> d
 
     policy = load_policy()
     pairs = list(zip(burst_result["numbers"], burst_result["run_ids"], strict=True))[:count]
-    latencies: list[float] = []
+    took: list[tuple] = []
     reconciled = 0
     for start in range(0, len(pairs), at_once):
-        took, left = _decision_round(pairs[start:start + at_once], policy)
-        latencies += took
+        times, left = _decision_round(pairs[start:start + at_once], policy)
+        took += times
         reconciled += left
-        progress(f"  {len(latencies)}/{len(pairs)} decided; slowest so far "
-                 f"{max(latencies):.2f} s")
-    latencies.sort()
+        progress(f"  {len(took)}/{len(pairs)} decided; slowest so far "
+                 f"{max(t[2] for t in took):.2f} s")
+    latencies = sorted(t[2] for t in took)
     return {
         "decisions": len(latencies), "at_once": at_once,
         "decided_to_running_p50_s": round(statistics.median(latencies), 3),
         "decided_to_running_p95_s": round(_p95(latencies), 3),
         "decided_to_running_max_s": round(latencies[-1], 3),
+        # Where the time goes: the run resumed (the wake), picked up (the worker's poll and
+        # free process slot), then its process up and running.
+        "decided_to_resumed_p50_s": round(statistics.median(t[0] for t in took), 3),
+        "decided_to_picked_up_p50_s": round(statistics.median(t[1] for t in took), 3),
+        "decided_to_picked_up_max_s": round(max(t[1] for t in took), 3),
         "wakes_left_to_the_reconciler": reconciled,
     }
 
@@ -295,6 +308,7 @@ def print_side_by_side(results: dict) -> None:
     rows = ["intake_per_s", "to_first_wait_s", "burst_per_s", "server_cpu_s", "worker_cpu_s",
             "importer_cpu_s", "database_is_locked_lines", "decisions",
             "decided_to_running_p50_s", "decided_to_running_p95_s", "decided_to_running_max_s",
+            "decided_to_resumed_p50_s", "decided_to_picked_up_p50_s", "decided_to_picked_up_max_s",
             "wakes_left_to_the_reconciler", "load_average"]
     print(f"{'':<30}" + "".join(f"{n:>16}" for n in names))
     for row in rows:

@@ -27,12 +27,23 @@ own collects with Python's thresholds instead. If that thread meets the same mut
 there, while the event loop goes on, the lock holder commits, the waiting write gets its lock
 and releases the mutex: the stall is as long as the holder's transaction, not 60 s. Finalizers
 run on that thread, as they already did on whichever aiosqlite or AnyIO worker thread happened
-to trigger a collection. Everything else is Prefect's command as it is.
+to trigger a collection.
+
+**Writers queue instead of failing (issue 20 §5).** Prefect opens most write transactions on
+SQLite as ``BEGIN DEFERRED``: the transaction reads first and asks for the write lock at its
+first write, and when another writer committed in between (WAL: ``SQLITE_BUSY_SNAPSHOT``) or
+holds the lock, SQLite fails it at once without calling the busy handler; the server answers
+503 ("database is locked") and Prefect's client retries after seconds of backoff. Here every
+transaction Prefect begins for a write starts ``BEGIN IMMEDIATE`` (what Prefect already does for
+the few it marks ``with_for_update``), so a writer waits in the busy handler for the lock and
+then proceeds. Reads outside a transaction are untouched. ``KEFU_PREFECT_SQLITE_IMMEDIATE=0``
+leaves Prefect's transactions as they are. Everything else is Prefect's command as it is.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 import time
@@ -70,8 +81,29 @@ def collect_off_the_event_loop() -> threading.Thread:
     return thread
 
 
+def queue_sqlite_writers() -> bool:
+    """Every SQLite transaction Prefect begins starts ``BEGIN IMMEDIATE``; False (and Prefect
+    left as it is) when switched off or when Prefect no longer has the method."""
+    if os.environ.get("KEFU_PREFECT_SQLITE_IMMEDIATE", "1").strip() == "0":
+        return False
+    from prefect.server.database import configurations
+
+    sqlite = configurations.AioSqliteConfiguration
+    original = sqlite.__dict__.get("begin_transaction")
+    if original is None or getattr(original, "_kefu_immediate", False):
+        return False
+
+    def begin_transaction(self, session, with_for_update: bool = False):  # noqa: ANN001, ARG001
+        return original(self, session, with_for_update=True)
+
+    begin_transaction._kefu_immediate = True  # type: ignore[attr-defined]
+    sqlite.begin_transaction = begin_transaction  # type: ignore[method-assign]
+    return True
+
+
 def main() -> None:
     collect_off_the_event_loop()
+    queue_sqlite_writers()
     from prefect.cli import app
 
     sys.argv = ["prefect", "server", *sys.argv[1:]]

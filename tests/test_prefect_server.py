@@ -97,3 +97,84 @@ def test_kefus_server_collects_off_the_event_loop_and_the_lock_moves_on(tmp_path
     # the waiter got the lock as soon as the holder committed, not at its timeout
     assert kefu["waiter"] == "got the lock", kefu
     assert kefu["waiter_s"] < 2.0, kefu
+
+
+# --- Writers queue instead of failing (issue 20 §5) ----------------------------------------
+# Two of Prefect's own SQLite write transactions, through its AioSqliteConfiguration: A reads,
+# B reads, writes and commits, then A writes. Begun DEFERRED (Prefect's default) A's write
+# fails at once ("database is locked": its snapshot is stale, and SQLite calls no busy handler
+# for that); begun IMMEDIATE (kefu's server) B waits for A's lock, and both commit.
+WRITERS = textwrap.dedent("""
+    import asyncio, json, sys
+
+    import sqlalchemy as sa
+
+    if sys.argv[2] == "kefu":
+        from runtime.prefect_server import queue_sqlite_writers
+        assert queue_sqlite_writers()
+    from prefect.server.database.configurations import AioSqliteConfiguration
+
+    async def main():
+        config = AioSqliteConfiguration(connection_url=f"sqlite+aiosqlite:///{sys.argv[1]}",
+                                        timeout=5)
+        engine = await config.engine()
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("CREATE TABLE t (who TEXT)"))
+        b_wrote = asyncio.Event()
+        outcome = {}
+
+        async def a():
+            session = await config.session(engine)
+            try:
+                async with config.begin_transaction(session):
+                    await session.execute(sa.text("SELECT count(*) FROM t"))
+                    try:
+                        await asyncio.wait_for(b_wrote.wait(), 1.0)
+                    except TimeoutError:
+                        pass
+                    await session.execute(sa.text("INSERT INTO t VALUES ('a')"))
+                outcome["a"] = "committed"
+            except sa.exc.OperationalError as exc:
+                outcome["a"] = str(exc.orig)
+            finally:
+                await session.close()
+
+        async def b():
+            await asyncio.sleep(0.2)  # A has begun
+            session = await config.session(engine)
+            try:
+                async with config.begin_transaction(session):
+                    await session.execute(sa.text("SELECT count(*) FROM t"))
+                    await session.execute(sa.text("INSERT INTO t VALUES ('b')"))
+                outcome["b"] = "committed"
+                b_wrote.set()
+            finally:
+                await session.close()
+
+        await asyncio.gather(a(), b())
+        async with engine.connect() as conn:
+            outcome["rows"] = sorted(r[0] for r in await conn.execute(sa.text("SELECT who FROM t")))
+        await engine.dispose()
+        print(json.dumps(outcome))
+
+    asyncio.run(main())
+""")
+
+
+def _writers(tmp_path, mode: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", WRITERS, str(tmp_path / f"w-{mode}.db"), mode],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_prefects_deferred_write_fails_when_another_writer_commits_first(tmp_path):
+    stock = _writers(tmp_path, "stock")
+    assert stock["b"] == "committed", stock
+    assert stock["a"] == "database is locked", stock
+    assert stock["rows"] == ["b"], stock
+
+
+def test_kefus_server_queues_the_second_writer_and_both_commit(tmp_path):
+    kefu = _writers(tmp_path, "kefu")
+    assert kefu == {"a": "committed", "b": "committed", "rows": ["a", "b"]}, kefu
