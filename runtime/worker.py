@@ -111,9 +111,14 @@ async def chores_forever(holder: str, every: float,
     """A worker's chores every ``every`` seconds, once the complaint deployment is registered
     (by the runner, or by ``prefect deploy``): one loop for both kinds of worker (runner and
     work-pool). ``before_round`` is the runner's look at prefect.yaml."""
-    from runtime.runs import wait_for_deployment
+    from runtime.runs import PrefectUnavailable, wait_for_deployment
 
-    await asyncio.to_thread(wait_for_deployment)
+    while True:  # a pool worker may start before the admin's `kefu deploy`
+        try:
+            await asyncio.to_thread(wait_for_deployment)
+            break
+        except PrefectUnavailable as exc:
+            log.warning("chores wait for the complaint deployment: %s", exc)
     while True:
         try:
             if before_round is not None:
