@@ -2,13 +2,15 @@
 
 The admin deploys prefect.yaml's deployments to the pool, once and after each change of
 prefect.yaml or upgrade: ``kefu deploy`` makes sure the work pools prefect.yaml names exist
-(type ``process``) and runs ``prefect --no-prompt deploy --all`` from kefu's directory with
-``KEFU_HOME`` set to it. Each worker machine then runs ``kefu worker --pool kefu`` (as many
-times as it likes): Prefect's own :class:`~prefect.workers.process.ProcessWorker` polling the
-pool — each flow run a ``python -m prefect.engine`` subprocess that changes into ``KEFU_HOME``
-(prefect.yaml's pull step) and imports its flow from the entrypoint — and, in the same
-process, the chores every kefu worker does (runtime/worker.py :func:`chores_forever`, under the
-same leases in kefu's database). ``prefect worker start --pool kefu`` alone runs the flows as
+(type ``process``) and records prefect.yaml's deployments in them as ``prefect deploy --all``
+would, through Prefect's client (that command stops after its first deployment on 3.8.8 here:
+README, "More than one machine"), with ``KEFU_HOME`` resolved to kefu's directory. Each worker
+machine then runs ``kefu worker --pool kefu`` (as many times as it likes): Prefect's own
+:class:`~prefect.workers.process.ProcessWorker` polling the pool — each flow run a
+``python -m prefect.engine`` subprocess that changes into ``KEFU_HOME`` (prefect.yaml's pull
+step) and imports its flow from the entrypoint — and, in the same process, the chores every
+kefu worker does (runtime/worker.py :func:`chores_forever`, under the same leases in kefu's
+database). ``prefect worker start --pool kefu`` alone runs the flows as
 well, but nobody then restarts a run whose worker died, nor applies what Prefect missed.
 
 Each flow records its process when it enters Running (its ``on_running`` hook), inheriting the
