@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import asuspend_flow_run
 from prefect.runtime import flow_run
 
+from flows.steps import step
 from models import ApprovalStatus, ApprovalTask
 from models.db import session_scope
 from policy.load import load_policy
-from runtime.faults import STEP_HOOKS
 from tasks import audit, events
 from tasks.approvals import ApprovalError, decide, group, settled
 from tasks.deadlines import now
@@ -27,8 +25,7 @@ from tasks.decision_form import FORM_FIELDS, DecisionInput, pause_key
 from tasks.links import LinkRefused, use_form_code
 
 
-@task(name="check-decision", cache_policy=NO_CACHE, persist_result=False, retries=2,
-      retry_delay_seconds=1, on_completion=STEP_HOOKS)
+@step("check-decision", task_run=False)
 def check_decision(task_id: int) -> tuple[bool, int]:
     """(decided?, wakeups). The step is decided when its signers settled it (one decision,
     or 会签/依次 all signed); its decided tasks are marked consumed so nobody wakes the run."""
@@ -42,8 +39,7 @@ def check_decision(task_id: int) -> tuple[bool, int]:
         return decided, approval.wakeups
 
 
-@task(name="take-form-input", cache_policy=NO_CACHE, persist_result=False, retries=2,
-      retry_delay_seconds=1, on_completion=STEP_HOOKS)
+@step("take-form-input", task_run=False)
 def take_form_input(task_id: int, form: dict | None) -> bool:
     """Record a decision typed into the Prefect UI form, through the same checks as every path.
 

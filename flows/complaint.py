@@ -138,7 +138,7 @@ def apply_customer_reassignment(number: str, task_id: int) -> None:
     variant_steps.apply_customer_reassignment(load_policy(), number, task_id)
 
 
-@step(name="case-card")
+@step("case-card", task_run=False)
 def case_card(number: str) -> str:
     return case_card_markdown(number)
 

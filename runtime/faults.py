@@ -22,15 +22,20 @@ _seen: Counter[str] = Counter()
 
 def after_task(task, task_run, state) -> None:  # noqa: ANN001 (Prefect's hook signature)
     """A Prefect ``on_completion`` hook: a kill point after every step of a case's flow."""
+    after_step(task.name)
+
+
+def after_step(name: str) -> None:
+    """The kill point after step ``name`` (a task run's, or a step run inline: flows/steps.py)."""
     folder = os.environ.get("KEFU_FAULT_DIR")
     if not folder:
         return
     from prefect.runtime import flow_run
 
-    _seen[task.name] += 1
+    _seen[name] += 1
     number = (flow_run.get_parameters() or {}).get("number")
     if number:
-        kill_if_armed(Path(folder), number, f"{task.name}#{_seen[task.name]}")
+        kill_if_armed(Path(folder), number, f"{name}#{_seen[name]}")
 
 
 def at(process: str, point: str) -> None:
