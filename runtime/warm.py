@@ -31,6 +31,8 @@ from runtime.settings import api_tls_context
 
 def warm() -> None:
     prefect_tuning.apply()
+    prefect_tuning.ask_once_per_worker()
+    prefect_tuning.build_settings_once()
     # Apprise indexes its notification plugins on the first URL it parses.
     apprise.Apprise().add("json://127.0.0.1")
     api_tls_context()

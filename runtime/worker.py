@@ -271,6 +271,9 @@ def start_runs_from_a_warm_process() -> None:
         ["runtime.settings", "prefect.flow_engine", *sorted(_flow_modules()), "runtime.warm"])
     prefect.flow_engine.multiprocessing = types.SimpleNamespace(  # type: ignore[assignment]
         get_context=lambda method=None: context, context=multiprocessing.context)
+    from runtime import prefect_tuning
+
+    prefect_tuning.runs_take_settings_from_their_environment()
     # Start it now, so its warm-up (runtime/warm.py, with the rehearsal) happens while the
     # worker starts, not in front of the first case.
     multiprocessing.forkserver.ensure_running()
