@@ -85,10 +85,11 @@ def _complaint_once(policy, number_hint: int) -> tuple[float, int, float, float]
 def _settled_segments(run_id: str) -> tuple[float, int, float]:
     """:func:`_segments` once the server has recorded every task run: their states reach it as
     events a moment after the flow run ends, so a count read at once can miss the last ones
-    (and the bare flow would then be given fewer tasks)."""
+    (and the bare flow would then be given fewer tasks). kefu's server writes them at least
+    every second (runtime/settings.TASK_RUN_RECORDER): two reads further apart agree."""
     last = asyncio.run(_segments(run_id))
-    for _ in range(40):
-        time.sleep(0.25)
+    for _ in range(12):
+        time.sleep(1.25)
         now = asyncio.run(_segments(run_id))
         if now[1] == last[1] and now[2] == last[2]:
             return now

@@ -159,7 +159,7 @@ async def serve_pool(pool: str, holder: str, every: float | None = None,
     # Prefect's workers ask for runs every 10 s by default: a decided case would wait for it.
     with temporary_settings({PREFECT_WORKER_QUERY_SECONDS: poll or poll_seconds()}):
         worker = ProcessWorker(work_pool_name=pool, name=f"kefu {holder}",
-                               limit=limit or worker_limit())
+                               limit=limit or worker_limit(default=4))
         tasks = [asyncio.create_task(worker.start(printer=partial(print, flush=True))),
                  asyncio.create_task(chores_forever(holder, every or reconcile_seconds()))]
         stopping = asyncio.create_task(stop.wait())

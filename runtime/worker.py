@@ -147,10 +147,15 @@ async def _apply_prefect_yaml(flow_names: dict[str, str]) -> None:
         log.warning("prefect.yaml changed: schedule %s", line)
 
 
-def worker_limit() -> int:
-    """How many flow-run processes run at once (``KEFU_WORKER_PROCESSES``, default 4): a batch
-    of a thousand filings then waits its turn instead of starting a thousand interpreters."""
-    return int(os.environ.get("KEFU_WORKER_PROCESSES") or 4)
+def worker_limit(default: int = 8) -> int:
+    """How many flow-run processes run at once (``KEFU_WORKER_PROCESSES``; *policy silent*):
+    a batch of a thousand filings then waits its turn instead of starting a thousand
+    interpreters. The runner's default, 8, is what kept two cores busiest in a burst: its runs
+    are forked from one warm process and spend much of their time waiting on the Prefect
+    server (100 complaints to their first wait: 4 processes 3.45/s, 8 4.73/s, 12 4.34/s;
+    ``python -m bench.burst``, issue 20 §5). A pool worker's runs are fresh interpreters:
+    its default stays 4."""
+    return int(os.environ.get("KEFU_WORKER_PROCESSES") or default)
 
 
 def poll_seconds() -> float:
