@@ -33,6 +33,13 @@ processes the worker forks; bench/flow_overhead's complaint, 2-core machine):
    runner leaves its settings out of the run's context, so the run keeps the ones from its
    environment (:func:`runs_take_settings_from_their_environment`).
 
+5. **The runner's poll for runs to start** (twice a second) asks for every scheduled run of its
+   deployments, and the server answers up to 200 of them, each validated on both sides: while a
+   burst queues, that is most of a poll's cost and grows with the queue. The runner can start at
+   most as many runs as it has free slots, and the runs it is already starting still show as
+   Scheduled, so it asks for twice its slots (:func:`poll_for_at_most`), oldest first as
+   before.
+
 Each change checks that Prefect still has what it replaces and otherwise leaves Prefect as it is
 (and says so in the worker log).
 
@@ -49,7 +56,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -243,13 +250,65 @@ def runs_take_settings_from_their_environment() -> bool:
     if getattr(serialize, "_kefu_without_settings", False):
         return True
 
+    from prefect.context import SettingsContext
+    from prefect.settings.models.root import Settings
+
     @functools.wraps(serialize)
     def without_settings(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        return {**serialize(*args, **kwargs), "settings_context": {}}
+        hidden = SettingsContext.__var__.set(None)  # not serialized at all (~2 ms a run)
+        try:
+            return {**serialize(*args, **kwargs), "settings_context": {}}
+        finally:
+            SettingsContext.__var__.reset(hidden)
 
     without_settings._kefu_without_settings = True  # type: ignore[attr-defined]
     engine.serialize_context = without_settings
     engine.Settings = settings_from_environment  # type: ignore[assignment]
+    Settings.to_environment_variables = _as_variables_once(Settings.to_environment_variables)
+    return True
+
+
+def _as_variables_once(original: Callable[..., dict[str, str]]) -> Callable[..., dict[str, str]]:
+    """The runner writes its settings out as environment variables for every run it starts
+    (``to_environment_variables``, ~2 ms each time); the same settings object gives the same
+    variables, so they are written out once per object."""
+    if getattr(original, "_kefu_once", False):
+        return original
+    kept: dict[tuple, tuple[Any, dict[str, str]]] = {}
+
+    @functools.wraps(original)
+    def once(self, exclude_unset: bool = False, include_secrets: bool = True,  # noqa: ANN001
+             include_aliases: bool = False) -> dict[str, str]:
+        key = (id(self), exclude_unset, include_secrets, include_aliases)
+        hit = kept.get(key)
+        if hit is None or hit[0] is not self:
+            if len(kept) >= 16:
+                kept.clear()
+            hit = kept[key] = (self, original(self, exclude_unset=exclude_unset,
+                                              include_secrets=include_secrets,
+                                              include_aliases=include_aliases))
+        return dict(hit[1])
+
+    once._kefu_once = True  # type: ignore[attr-defined]
+    return once
+
+
+def poll_for_at_most(runs: int) -> bool:
+    """In the runner: a poll for scheduled runs that names no limit asks for ``runs``."""
+    from prefect.client.orchestration._deployments.client import DeploymentAsyncClient
+
+    original = DeploymentAsyncClient.__dict__.get("get_scheduled_flow_runs_for_deployments")
+    if original is None:
+        log.warning("Prefect no longer polls for scheduled runs this way: left as is")
+        return False
+    original = getattr(original, "_kefu_original", original)
+
+    @functools.wraps(original)
+    async def at_most(self, deployment_ids, scheduled_before=None, limit=None):  # noqa: ANN001, ANN202
+        return await original(self, deployment_ids, scheduled_before, limit or runs)
+
+    at_most._kefu_original = original  # type: ignore[attr-defined]
+    DeploymentAsyncClient.get_scheduled_flow_runs_for_deployments = at_most  # type: ignore[method-assign]
     return True
 
 

@@ -102,7 +102,7 @@ def chores(holder: str, every: float, starting: bool = False) -> list[str]:
     alone = starting and not leases.other_live_workers(holder)
     names = restart_dead_runs(holder, alone=alone)
     if not starting:
-        reconcile()
+        reconcile(patient=True)
     return names
 
 
@@ -215,9 +215,12 @@ def reconcile_seconds() -> float:
 async def run(deployments: list[tuple[Flow, dict]], holder: str,
               reconcile_every: float | None = None, limit: int | None = None,
               poll: float | None = None) -> None:
+    from runtime import prefect_tuning
+
     reconcile_every = reconcile_every or reconcile_seconds()
-    runner = _Runner(pause_on_shutdown=False, limit=limit or worker_limit(),
-                     query_seconds=poll or poll_seconds())
+    limit = limit or worker_limit()
+    prefect_tuning.poll_for_at_most(2 * limit)
+    runner = _Runner(pause_on_shutdown=False, limit=limit, query_seconds=poll or poll_seconds())
     watched = _FileWatch(schedule_file.prefect_yaml())  # before its schedules go to the server
     runner.stop_requested = asyncio.Event()
     runner._loop_for_stop = asyncio.get_running_loop()

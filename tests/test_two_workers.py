@@ -35,8 +35,9 @@ def test_two_runner_workers_one_killed_every_case_archives_once(tmp_path, mailbo
     kefu_db, prefect_db = postgres_pair
     api = f"http://127.0.0.1:{free_port()}/api"
     kefu = Kefu(env=kefu_env(tmp_path, kefu_db, api, mailbox.port))
+    # Half the cases' worth of processes each: neither worker can take every case alone.
     kefu.env.update({"KEFU_PREFECT_DATABASE_URL": prefect_db, "KEFU_RECONCILE_EVERY": "1",
-                     "KEFU_ORPHAN_GRACE": "15"})
+                     "KEFU_ORPHAN_GRACE": "15", "KEFU_WORKER_PROCESSES": str(CASES // 2)})
     mailbox.messages.clear()
     kefu.run("server", "start")
     workers: dict[str, subprocess.Popen] = {}

@@ -24,6 +24,7 @@ FIELDS = ("channel", "customer", "phone", "content", "address", "email", "shippe
           "important", "staff", "triggers", "taken_by")
 YES = ("1", "true", "yes", "y", "是", "重要")
 NO = ("", "0", "false", "no", "n", "否")
+BATCH = 25
 
 
 def complaint_import(
@@ -54,14 +55,24 @@ def complaint_import(
                 important=_important(where, row.get("important"))))
         except IntakeError as exc:
             raise ValueError(f"{where}: {exc}") from None
-    filed = [file_complaint(policy, data).number for data in parsed]
+    filed: list[str] = []
     runs: dict[str, str] = {}
-    try:
-        runs = start_complaint_runs(filed) if filed else {}
-    except PrefectUnavailable as exc:
+    unavailable: PrefectUnavailable | None = None
+    # A batch at a time: each complaint's run is started (and recorded) seconds after it is
+    # filed, so the worker's reconciler does not find it without one and start it as well.
+    for start in range(0, len(parsed), BATCH):
+        batch = [file_complaint(policy, data).number for data in parsed[start:start + BATCH]]
+        filed += batch
+        if unavailable is None:
+            try:
+                runs.update(start_complaint_runs(batch))
+            except PrefectUnavailable as exc:
+                unavailable = exc
+    if unavailable is not None:
         # The worker's reconciler starts them when Prefect is back: one warning, not one each.
-        typer.secho(f"warning: {len(filed)} complaints are filed; their flow runs start when "
-                    f"Prefect is back ({exc})", err=True, fg=typer.colors.YELLOW)
+        not_started = len(filed) - len(runs)
+        typer.secho(f"warning: {not_started} complaints are filed; their flow runs start when "
+                    f"Prefect is back ({unavailable})", err=True, fg=typer.colors.YELLOW)
     if as_json:
         typer.echo(json.dumps([{"number": n, "flow_run_id": runs.get(n)} for n in filed]))
     else:
