@@ -63,6 +63,7 @@ def _inline(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         after_step(name)
         return result
 
+    run.fn = function  # type: ignore[attr-defined]  (as a Prefect task's: the bare function)
     return run
 
 

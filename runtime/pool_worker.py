@@ -40,6 +40,7 @@ from runtime.worker import (  # noqa: E402
     poll_seconds,
     reconcile_seconds,
     serve_as_worker,
+    until_one_ends,
     worker_limit,
 )
 
@@ -160,16 +161,8 @@ async def serve_pool(pool: str, holder: str, every: float | None = None,
     with temporary_settings({PREFECT_WORKER_QUERY_SECONDS: poll or poll_seconds()}):
         worker = ProcessWorker(work_pool_name=pool, name=f"kefu {holder}",
                                limit=limit or worker_limit(default=4))
-        tasks = [asyncio.create_task(worker.start(printer=partial(print, flush=True))),
-                 asyncio.create_task(chores_forever(holder, every or reconcile_seconds()))]
-        stopping = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
-        for task in [*tasks, stopping]:
-            task.cancel()
-        await asyncio.gather(*tasks, stopping, return_exceptions=True)
-    for task in done:
-        if task is not stopping and not task.cancelled() and task.exception():
-            raise task.exception()
+        await until_one_ends([worker.start(printer=partial(print, flush=True)),
+                              chores_forever(holder, every or reconcile_seconds())], stop.wait())
     print("kefu worker stopped; runs in progress are picked up again by the pool's workers",
           flush=True)
 

@@ -244,9 +244,18 @@ async def run(deployments: list[tuple[Flow, dict]], holder: str,
         if watched.changed():
             await _apply_prefect_yaml(flow_names)
 
-    tasks = [asyncio.create_task(runner.start()),
-             asyncio.create_task(chores_forever(holder, reconcile_every, look_at_prefect_yaml))]
-    stopping = asyncio.create_task(runner.stop_requested.wait())
+    await until_one_ends([runner.start(), chores_forever(holder, reconcile_every,
+                                                        look_at_prefect_yaml)],
+                         runner.stop_requested.wait())
+    print("kefu worker stopped; runs in progress are picked up again at the next start",
+          flush=True)
+
+
+async def until_one_ends(work: list[Awaitable[None]], stop: Awaitable[object]) -> None:
+    """Run ``work`` (serving, the chores) until one of it ends or ``stop`` (a signal) comes;
+    cancel the rest, and raise what a piece of work raised. Both kinds of worker end this way."""
+    tasks = [asyncio.ensure_future(piece) for piece in work]
+    stopping = asyncio.ensure_future(stop)
     done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
     for task in [*tasks, stopping]:
         task.cancel()
@@ -254,8 +263,6 @@ async def run(deployments: list[tuple[Flow, dict]], holder: str,
     for task in done:
         if task is not stopping and not task.cancelled() and task.exception():
             raise task.exception()
-    print("kefu worker stopped; runs in progress are picked up again at the next start",
-          flush=True)
 
 
 def start_runs_from_a_warm_process() -> None:

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,6 +280,29 @@ def postgres_pair():
     yield kefu_db, prefect_db
     _drop_postgres(kefu_db)
     _drop_postgres(prefect_db)
+
+
+@contextmanager
+def two_worker_installation(tmp_path: Path, mailbox, postgres_pair: tuple[str, str],
+                            **env: str) -> Iterator[tuple[Kefu, str, dict[str, subprocess.Popen]]]:
+    """kefu and Prefect on PostgreSQL (``postgres_pair``), its Prefect server started and
+    ``kefu init`` run, for the two-worker tests: (kefu, Prefect API, workers). The workers the
+    test puts in the dict are killed at the end, and the server stopped."""
+    kefu_db, prefect_db = postgres_pair
+    api = f"http://127.0.0.1:{free_port()}/api"
+    kefu = Kefu(env=kefu_env(tmp_path, kefu_db, api, mailbox.port))
+    kefu.env.update({"KEFU_PREFECT_DATABASE_URL": prefect_db, "KEFU_RECONCILE_EVERY": "1",
+                     "KEFU_ORPHAN_GRACE": "15", **env})
+    mailbox.messages.clear()
+    kefu.run("server", "start")
+    workers: dict[str, subprocess.Popen] = {}
+    try:
+        kefu.run("init")
+        yield kefu, api, workers
+    finally:
+        for worker in workers.values():
+            kill_process_group(worker)
+        kefu.run("server", "stop", check=False)
 
 
 def start_kefu_worker(kefu: Kefu, name: str, *args: str) -> subprocess.Popen:

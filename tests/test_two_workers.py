@@ -17,12 +17,9 @@ import time
 import httpx
 from conftest import (
     ROOT,
-    Kefu,
     burst_survives_a_killed_worker,
-    free_port,
-    kefu_env,
-    kill_process_group,
     start_kefu_worker,
+    two_worker_installation,
     wait_for,
 )
 from sqlalchemy import func, select
@@ -32,26 +29,14 @@ CASES = 6
 
 def test_two_runner_workers_one_killed_every_case_archives_once(tmp_path, mailbox, postgres_pair,
                                                                 policy):
-    kefu_db, prefect_db = postgres_pair
-    api = f"http://127.0.0.1:{free_port()}/api"
-    kefu = Kefu(env=kefu_env(tmp_path, kefu_db, api, mailbox.port))
     # Half the cases' worth of processes each: neither worker can take every case alone.
-    kefu.env.update({"KEFU_PREFECT_DATABASE_URL": prefect_db, "KEFU_RECONCILE_EVERY": "1",
-                     "KEFU_ORPHAN_GRACE": "15", "KEFU_WORKER_PROCESSES": str(CASES // 2)})
-    mailbox.messages.clear()
-    kefu.run("server", "start")
-    workers: dict[str, subprocess.Popen] = {}
-    try:
-        kefu.run("init")
-        workers = {name: start_kefu_worker(kefu, name) for name in ("a", "b")}
+    with two_worker_installation(tmp_path, mailbox, postgres_pair,
+                                 KEFU_WORKER_PROCESSES=str(CASES // 2)) as (kefu, api, workers):
+        workers.update({name: start_kefu_worker(kefu, name) for name in ("a", "b")})
         wait_for(lambda: httpx.get(f"{api}/deployments/name/complaint/complaint",
                                    timeout=5).status_code == 200, timeout=120,
                  what="the complaint deployment")
         burst_survives_a_killed_worker(kefu, workers, mailbox, policy, CASES)
-    finally:
-        for worker in workers.values():
-            kill_process_group(worker)
-        kefu.run("server", "stop", check=False)
 
 
 def test_a_lease_goes_to_one_worker_and_to_another_once_its_holder_dies(tmp_path):

@@ -11,26 +11,15 @@ decided runs resumed through the pool — with one flow run per case, each escal
 
 from __future__ import annotations
 
-import subprocess
-
 import httpx
-from conftest import Kefu, burst_survives_a_killed_worker, free_port, kefu_env, kill_process_group, start_kefu_worker
+from conftest import burst_survives_a_killed_worker, start_kefu_worker, two_worker_installation
 
 CASES = 20
 
 
 def test_two_pool_workers_one_killed_every_case_archives_once(tmp_path, mailbox, postgres_pair,
                                                               policy):
-    kefu_db, prefect_db = postgres_pair
-    api = f"http://127.0.0.1:{free_port()}/api"
-    kefu = Kefu(env=kefu_env(tmp_path, kefu_db, api, mailbox.port))
-    kefu.env.update({"KEFU_PREFECT_DATABASE_URL": prefect_db, "KEFU_RECONCILE_EVERY": "1",
-                     "KEFU_ORPHAN_GRACE": "15"})
-    mailbox.messages.clear()
-    kefu.run("server", "start")
-    workers: dict[str, subprocess.Popen] = {}
-    try:
-        kefu.run("init")
+    with two_worker_installation(tmp_path, mailbox, postgres_pair) as (kefu, api, workers):
         deployed = kefu.run("deploy")
         assert "created work pool 'kefu' (process)" in deployed.stdout, deployed.stdout
         pool = httpx.get(f"{api}/work_pools/kefu", timeout=10).json()
@@ -39,7 +28,8 @@ def test_two_pool_workers_one_killed_every_case_archives_once(tmp_path, mailbox,
         assert deployment["work_pool_name"] == "kefu"
         assert deployment["entrypoint"] == "flows/complaint.py:complaint_flow"
 
-        workers = {name: start_kefu_worker(kefu, name, "--pool", "kefu") for name in ("a", "b")}
+        workers.update({name: start_kefu_worker(kefu, name, "--pool", "kefu")
+                        for name in ("a", "b")})
         taken = burst_survives_a_killed_worker(kefu, workers, mailbox, policy, CASES)
 
         # The runs went through the pool: Prefect's process workers, not a runner.
@@ -48,10 +38,6 @@ def test_two_pool_workers_one_killed_every_case_archives_once(tmp_path, mailbox,
         assert {r["work_pool_name"] for r in complaints} == {"kefu"}
         print(f"work pool: waits {taken['to_wait']:.1f} s, archives {taken['to_archive']:.1f} s "
               "after the kill")
-    finally:
-        for worker in workers.values():
-            kill_process_group(worker)
-        kefu.run("server", "stop", check=False)
 
 
 def test_the_work_pool_is_made_once_as_a_process_pool_and_a_pool_of_another_type_refused(
