@@ -100,7 +100,8 @@ async def _suspended_runs(cases: list[tuple[str, int]], uids: list[str]) -> list
     from prefect.exceptions import PrefectHTTPStatusError
     from prefect.states import Suspended
 
-    from runtime.runs import COMPLAINT_DEPLOYMENT, pause_key
+    from runtime.runs import COMPLAINT_DEPLOYMENT
+    from tasks.decision_form import pause_key
 
     async with get_client() as client:
         deployment = await client.read_deployment_by_name(COMPLAINT_DEPLOYMENT)
