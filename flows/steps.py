@@ -8,10 +8,11 @@ with ``KEFU_FAULT_DIR`` set, every step ends at a kill point (``runtime/faults.p
 A step of the policy (classify, route, ask for a decision…) is a Prefect task run: the
 dashboard shows it in the run's graph. The mechanics around the waits — sending what the
 outbox holds, reading whether a decision came, rendering the case card — run inline
-(``step(name, task_run=False)``), with the same retries and kill points: a task run costs
-about 40 ms of CPU (≈ 18 ms in the Prefect server for its three state events, ≈ 22 ms in the
-run's process), and they were half of the eight task runs of a complaint's first segment
-(issue 20 §5; measured with 200 no-op task runs against none on one server).
+(``step(name, task_run=False)``), with the same retries and kill points: a task run cost the
+Prefect server ~13.6 ms of CPU for its three state events (4.2 ms with the batched recorder of
+``runtime/settings.TASK_RUN_RECORDER``) and the run's process a few more, and these were half
+of the eight task runs of a complaint's first segment (issue 20 §5; measured with 200 no-op
+task runs against none on one server).
 """
 
 from __future__ import annotations

@@ -174,8 +174,14 @@ def ask_once_per_worker() -> bool:
                 return None
         return kept[0]
 
-    async def ablock_id():  # noqa: ANN202
-        return block_id()
+    async def ablock_id():  # noqa: ANN202  (as block_id, without blocking the run's loop)
+        if not kept:
+            try:
+                kept.append((await get_client().read_server_default_result_storage())
+                            .default_result_storage_block_id)
+            except Exception:
+                return None
+        return kept[0]
 
     results._read_server_default_result_storage_block_id = block_id
     results._aread_server_default_result_storage_block_id = ablock_id
